@@ -1,0 +1,190 @@
+/*
+ * conf: the YAML configuration file -> one validated, immutable, reference-
+ * counted struct config.  Uses libyaml and nothing else of ours.  Never
+ * prints: every problem becomes a "file:line:col: key.path: message" string
+ * in a struct conf_errs the caller supplies.
+ *
+ * Units everywhere: durations in milliseconds, sizes in bytes.
+ */
+#ifndef V6F_CONF_H
+#define V6F_CONF_H
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_ERRS_MAX	100	/* conf_load stops collecting after this */
+#define CONF_ADDRSTRLEN	64	/* "[ffff:...:ffff]:65535" + NUL, rounded up */
+#define CONF_NAME_MAX	64	/* listener and backend names */
+
+/* Every error message conf_load found, in file order.  Owned by the caller. */
+struct conf_errs {
+	char	**msg;		/* each "file:line:col: path: text", owned */
+	size_t	  n;
+};
+
+/* Frees the messages and resets the list; safe on an empty list. */
+void	conf_errs_free(struct conf_errs *);
+
+/* Daemon log levels, most severe first (syslog order). */
+enum conf_log_level {
+	CONF_LOG_CRIT = 2,
+	CONF_LOG_ERR = 3,
+	CONF_LOG_WARNING = 4,
+	CONF_LOG_NOTICE = 5,
+	CONF_LOG_INFO = 6,
+	CONF_LOG_DEBUG = 7,
+};
+
+/* An IPv4 or IPv6 prefix; bits past plen are zero. */
+struct conf_cidr {
+	int		family;		/* AF_INET or AF_INET6 */
+	uint8_t		addr[16];	/* network order; 4 bytes used for v4 */
+	uint8_t		plen;		/* 0-32 or 0-128 */
+};
+
+/* A socket address we bind, with its canonical text form. */
+struct conf_sockaddr {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	char			text[CONF_ADDRSTRLEN];	/* "[2001:db8::1]:80" */
+};
+
+enum conf_mode {
+	CONF_MODE_TCP = 0,
+	CONF_MODE_HTTP,
+};
+
+enum conf_builtin {
+	CONF_BUILTIN_NONE = 0,
+	CONF_BUILTIN_STATUS,		/* answers with the address it saw */
+};
+
+/* One backend server as written: an IP literal or a DNS name, and a port. */
+struct conf_server {
+	char		*host;		/* no brackets; owned by the config */
+	uint16_t	 port;
+	bool		 literal;	/* host is an IP literal: addr is set */
+	struct conf_sockaddr addr;	/* valid only when literal */
+};
+
+struct conf_backend {
+	char		*name;
+	enum conf_builtin builtin;	/* NONE: forward to servers */
+	struct conf_server *servers;	/* nservers >= 1 unless builtin */
+	size_t		 nservers;
+	uint64_t	 connect_timeout;	/* ms, default 5s */
+};
+
+struct conf_listener {
+	char		*name;
+	struct conf_sockaddr *bind;	/* nbind >= 1 */
+	size_t		 nbind;
+	enum conf_mode	 mode;
+	const struct conf_backend *backend;	/* into config.backends */
+	bool		 v6only;	/* IPV6_V6ONLY on [::]-style binds; default true */
+	bool		 freebind;	/* IP_FREEBIND; default false */
+	int		 backlog;	/* listen(2) backlog; default 511 */
+	uint64_t	 buffer;	/* bytes buffered per direction; default 64k */
+	uint64_t	 client_idle;	/* ms; tcp: no byte either way; default 10m */
+};
+
+/* The `tunnel:` section: our end of a 6in4 tunnel (or the broker's end). */
+struct conf_tunnel {
+	char		 interface[16];	/* default "he-ipv6" */
+	struct in_addr	 local;		/* IPv4 we send from */
+	struct in_addr	 remote;	/* IPv4 of the other end */
+	struct in6_addr	 address;	/* our tunnel address ... */
+	uint8_t		 plen;		/* ... and its prefix length */
+	struct in6_addr	 peer;		/* the other end's tunnel address */
+	int		 mtu;		/* 1280-1480, default 1480 */
+	int		 ttl;		/* 1-255, default 255 */
+	bool		 default_route;	/* ::/0 via peer; default false */
+	struct conf_cidr *routes;	/* extra IPv6 prefixes into the tunnel */
+	size_t		 nroutes;
+};
+
+/*
+ * The whole configuration.  Immutable after conf_load; shared between threads
+ * by reference count (conf_ref/conf_unref).  Every pointer inside is owned by
+ * the config and lives as long as it does.
+ */
+struct config {
+	char		*path;		/* the file it came from */
+	int		 workers;	/* 0 = auto (one per CPU) */
+	char		*user;		/* drop to this user; NULL = stay */
+	enum conf_log_level log_level;	/* default info */
+	uint64_t	 shutdown_timeout;	/* ms, default 30s */
+	struct conf_tunnel *tunnel;	/* NULL when absent */
+	struct conf_listener *listeners;
+	size_t		 nlisteners;
+	struct conf_backend *backends;
+	size_t		 nbackends;
+	unsigned	 refs;		/* private: use conf_ref/conf_unref */
+};
+
+/*
+ * Loads and validates a file.  Returns a config holding one reference, or
+ * NULL after adding every error found to errs (if errs is not NULL).
+ */
+struct config	*conf_load(const char *path, struct conf_errs *errs);
+
+/* Same as conf_load for a buffer; name is used in messages. */
+struct config	*conf_load_mem(const char *name, const void *buf, size_t len,
+		    struct conf_errs *errs);
+
+/* Takes one more reference (thread-safe); returns its argument. */
+const struct config *conf_ref(const struct config *);
+
+/* Drops one reference; frees everything at zero.  NULL is ignored. */
+void	conf_unref(const struct config *);
+
+/* Finds a backend by name; NULL if there is none. */
+const struct conf_backend *conf_backend_find(const struct config *,
+		    const char *name);
+
+/*
+ * The value parsers conf_load uses, public for tests and other modules.  Each
+ * takes a NUL-terminated string, returns 0 and sets *out, or returns -1 and
+ * writes what was expected into err (errlen bytes, NUL-terminated).
+ */
+
+/* Unsigned decimal, digits only, no sign or space, value <= max. */
+int	conf_parse_uint(const char *s, uint64_t max, uint64_t *out,
+	    char *err, size_t errlen);
+
+/* "250ms", "5s", "10m", "1h", "2d"; a unit is required; result in ms. */
+int	conf_parse_duration(const char *s, uint64_t *ms, char *err,
+	    size_t errlen);
+
+/* "512", "64k", "10m", "1g" (powers of 1024, either case); result in bytes. */
+int	conf_parse_size(const char *s, uint64_t *bytes, char *err,
+	    size_t errlen);
+
+/*
+ * "[v6]:port", "v4:port" or "host:port" (port 1-65535).  host gets the host
+ * without brackets (hostlen bytes).  *literal says whether it is an IP
+ * literal, in which case *sa is filled (sa may be NULL).
+ */
+int	conf_parse_hostport(const char *s, char *host, size_t hostlen,
+	    uint16_t *port, bool *literal, struct conf_sockaddr *sa,
+	    char *err, size_t errlen);
+
+/* "2001:db8::/32" or "192.0.2.0/24"; host bits must be zero. */
+int	conf_parse_cidr(const char *s, struct conf_cidr *out, char *err,
+	    size_t errlen);
+
+/* True if addr (AF_INET or AF_INET6 sockaddr) lies inside cidr. */
+bool	conf_cidr_match(const struct conf_cidr *, const struct sockaddr *);
+
+/*
+ * Formats a sockaddr as "[v6]:port" or "v4:port" (port omitted when
+ * with_port is false; brackets then too).  IPv6 is written in RFC 5952 form;
+ * an IPv4-mapped IPv6 address is written as plain IPv4.  Returns buf.
+ */
+char	*conf_addr_fmt(const struct sockaddr *, bool with_port, char *buf,
+	    size_t len);
+
+#endif

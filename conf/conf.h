@@ -91,8 +91,17 @@ struct conf_listener {
 	uint64_t	 client_idle;	/* ms; tcp: no byte either way; default 10m */
 };
 
-/* The `tunnel:` section: our end of a 6in4 tunnel (or the broker's end). */
+enum conf_tunnel_role {
+	CONF_TUN_CLIENT = 0,		/* the host behind the tunnel (default) */
+	CONF_TUN_BROKER,		/* the broker's end: routes `routes` in */
+};
+
+/*
+ * The `tunnel:` section: our end of a 6in4 tunnel (or the broker's end).
+ * In both roles `routes` are the prefixes that belong to the client side.
+ */
 struct conf_tunnel {
+	enum conf_tunnel_role role;	/* `role: client|broker` */
 	char		 interface[16];	/* default "he-ipv6" */
 	struct in_addr	 local;		/* IPv4 we send from */
 	struct in_addr	 remote;	/* IPv4 of the other end */

@@ -1,0 +1,277 @@
+/*
+ * libyaml events -> a tree of conf_node.  The tree keeps only what the
+ * schema walker needs: kind, text, start mark, and the flags it must refuse
+ * (anchors, tags).  Aliases are never expanded, so no input can make the
+ * tree larger than itself.  Repeated keys are found here, once per mapping,
+ * and reported by the walker, which knows the key path.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "conf/conf_int.h"
+
+static struct conf_node *
+conf_node_new(struct conf_cx *cx, enum conf_node_kind kind,
+    const yaml_mark_t *mark, const void *str, size_t len)
+{
+	struct conf_node *n;
+
+	if ((n = calloc(1, sizeof(*n) + len + 1)) == NULL) {
+		cx->oom = true;
+		return (NULL);
+	}
+	n->kind = kind;
+	n->line = (unsigned)mark->line + 1;
+	n->col = (unsigned)mark->column + 1;
+	if (len > 0)
+		memcpy(n->str, str, len);
+	n->len = len;
+	return (n);
+}
+
+/* Frees a node and everything under it.  Depth is bounded by the parser. */
+void
+conf_node_free(struct conf_node *n)
+{
+	size_t i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->nkids; i++)
+		conf_node_free(n->kids[i]);
+	free(n->kids);
+	free(n);
+}
+
+static int
+conf_node_add(struct conf_cx *cx, struct conf_node *parent,
+    struct conf_node *kid)
+{
+	if (parent->nkids == parent->capkids) {
+		struct conf_node **k;
+		size_t cap = parent->capkids == 0 ? 4 :
+		    parent->capkids * 2;
+
+		if ((k = reallocarray(parent->kids, cap, sizeof(*k))) == NULL) {
+			cx->oom = true;
+			return (-1);
+		}
+		parent->kids = k;
+		parent->capkids = cap;
+	}
+	parent->kids[parent->nkids++] = kid;
+	return (0);
+}
+
+static int
+conf_key_cmp(const void *a, const void *b)
+{
+	const struct conf_node *x = *(const struct conf_node *const *)a;
+	const struct conf_node *y = *(const struct conf_node *const *)b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c;
+
+	if ((c = memcmp(x->str, y->str, n)) != 0)
+		return (c);
+	if (x->len != y->len)
+		return (x->len < y->len ? -1 : 1);
+	if (x->line != y->line)
+		return (x->line < y->line ? -1 : 1);
+	if (x->col != y->col)
+		return (x->col < y->col ? -1 : 1);
+	return (0);
+}
+
+/*
+ * Points every repeated scalar key at its first occurrence.  Sorting keeps a
+ * mapping with many keys from costing n^2 comparisons.
+ */
+static int
+conf_map_dups(struct conf_cx *cx, struct conf_node *map)
+{
+	const struct conf_node **keys;
+	struct conf_node *k;
+	size_t i, j, n = 0;
+
+	if (map->nkids < 4)
+		return (0);
+	if ((keys = calloc(map->nkids / 2, sizeof(*keys))) == NULL) {
+		cx->oom = true;
+		return (-1);
+	}
+	for (i = 0; i + 1 < map->nkids; i += 2)
+		if (map->kids[i]->kind == CONF_N_SCALAR)
+			keys[n++] = map->kids[i];
+	qsort(keys, n, sizeof(*keys), conf_key_cmp);
+	for (i = 1, j = 0; i < n; i++) {
+		if (keys[i]->len == keys[j]->len &&
+		    memcmp(keys[i]->str, keys[j]->str, keys[i]->len) == 0) {
+			/* The tree is ours until the walk; only here written. */
+			k = (struct conf_node *)(uintptr_t)keys[i];
+			k->first = keys[j];
+		} else
+			j = i;
+	}
+	free(keys);
+	return (0);
+}
+
+static void
+conf_yaml_err(struct conf_cx *cx, const yaml_parser_t *p, const void *buf,
+    size_t len)
+{
+	const unsigned char *b = buf;
+	unsigned line, col;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		cx->oom = true;
+		return;
+	}
+	if (p->error == YAML_READER_ERROR) {
+		/* The reader has no mark, only a byte offset. */
+		size_t i;
+
+		line = col = 1;
+		for (i = 0; i < p->problem_offset && i < len; i++) {
+			if (b[i] == '\n') {
+				line++;
+				col = 1;
+			} else
+				col++;
+		}
+	} else {
+		line = (unsigned)p->problem_mark.line + 1;
+		col = (unsigned)p->problem_mark.column + 1;
+	}
+	if (p->context != NULL)
+		conf_err_at(cx, "", line, col, "syntax error: %s (%s)",
+		    p->problem ? p->problem : "unknown", p->context);
+	else
+		conf_err_at(cx, "", line, col, "syntax error: %s",
+		    p->problem ? p->problem : "unknown");
+}
+
+/*
+ * Parses len bytes of YAML.  Returns the root node, or NULL: after an error
+ * (recorded in cx) or for a file with no document (also recorded).
+ */
+struct conf_node *
+conf_tree_parse(struct conf_cx *cx, const void *buf, size_t len)
+{
+	struct conf_node *stack[CONF_DEPTH_MAX];
+	struct conf_node *root = NULL, *n;
+	yaml_parser_t p;
+	yaml_event_t ev;
+	size_t depth = 0;
+	int ndocs = 0;
+	bool done = false, fail = false;
+
+	if (!yaml_parser_initialize(&p)) {
+		cx->oom = true;
+		return (NULL);
+	}
+	yaml_parser_set_input_string(&p, len > 0 ? buf : (const void *)"",
+	    len);
+	while (!done && !fail) {
+		yaml_char_t *anchor = NULL, *tag = NULL;
+
+		if (!yaml_parser_parse(&p, &ev)) {
+			conf_yaml_err(cx, &p, buf, len);
+			fail = true;
+			break;
+		}
+		n = NULL;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++ndocs > 1) {
+				conf_err_at(cx, "", (unsigned)ev.start_mark.line +
+				    1, (unsigned)ev.start_mark.column + 1,
+				    "only one YAML document is supported");
+				fail = true;
+			}
+			break;
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (depth == CONF_DEPTH_MAX) {
+				conf_err_at(cx, "", (unsigned)ev.start_mark.line +
+				    1, (unsigned)ev.start_mark.column + 1,
+				    "nested deeper than %d levels",
+				    CONF_DEPTH_MAX);
+				fail = true;
+				break;
+			}
+			if (ev.type == YAML_MAPPING_START_EVENT) {
+				anchor = ev.data.mapping_start.anchor;
+				tag = ev.data.mapping_start.tag;
+				n = conf_node_new(cx, CONF_N_MAP, &ev.start_mark,
+				    NULL, 0);
+			} else {
+				anchor = ev.data.sequence_start.anchor;
+				tag = ev.data.sequence_start.tag;
+				n = conf_node_new(cx, CONF_N_SEQ, &ev.start_mark,
+				    NULL, 0);
+			}
+			break;
+		case YAML_SCALAR_EVENT:
+			anchor = ev.data.scalar.anchor;
+			tag = ev.data.scalar.tag;
+			n = conf_node_new(cx, CONF_N_SCALAR, &ev.start_mark,
+			    ev.data.scalar.value, ev.data.scalar.length);
+			if (n != NULL && ev.data.scalar.style ==
+			    YAML_PLAIN_SCALAR_STYLE)
+				n->flags |= CONF_NF_PLAIN;
+			break;
+		case YAML_ALIAS_EVENT:
+			n = conf_node_new(cx, CONF_N_ALIAS, &ev.start_mark, NULL,
+			    0);
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			if (depth == 0)
+				break;	/* libyaml balances these */
+			if (stack[depth - 1]->kind == CONF_N_MAP &&
+			    conf_map_dups(cx, stack[depth - 1]) == -1)
+				fail = true;
+			depth--;
+			break;
+		default:
+			break;
+		}
+		if (cx->oom)
+			fail = true;
+		if (n != NULL) {
+			if (anchor != NULL)
+				n->flags |= CONF_NF_ANCHOR;
+			if (tag != NULL)
+				n->flags |= CONF_NF_TAG;
+			if (depth > 0) {
+				if (conf_node_add(cx, stack[depth - 1], n) == -1) {
+					conf_node_free(n);
+					fail = true;
+				}
+			} else if (root == NULL)
+				root = n;
+			else {
+				conf_node_free(n);	/* not reached */
+				fail = true;
+			}
+			if (!fail && (n->kind == CONF_N_MAP ||
+			    n->kind == CONF_N_SEQ))
+				stack[depth++] = n;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	if (fail) {
+		conf_node_free(root);
+		return (NULL);
+	}
+	if (root == NULL)
+		conf_err_at(cx, "", 1, 1, "empty file");
+	return (root);
+}

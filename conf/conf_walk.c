@@ -1,0 +1,1302 @@
+/*
+ * The schema: walks the node tree, fills cx->cfg, reports every problem
+ * with the key path that leads to it.  After an error the walk goes on
+ * with the next key, so one run shows all that is wrong with a file.
+ * Checks that need the whole file (backend names, unique listener names,
+ * duplicate addresses) run at the end.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf_int.h"
+
+#define CONF_REQ	0x01		/* conf_key: must be present */
+#define CONF_KEYS_MAX	16
+#define CONF_ERR_LEN	256
+#define CONF_Q_LEN	(48 * 4 + 8)	/* conf_quote output */
+
+#define CONF_NAME_CHARS	"1-63 characters from A-Z a-z 0-9 _ . -"
+
+struct conf_key {
+	const char	*name;
+	unsigned	 flags;
+};
+
+/* A mapping checked against its keys: vals[i] is the value of keys[i]. */
+struct conf_map {
+	const struct conf_key	*keys;
+	size_t			 nkeys;
+	const struct conf_node	*node;
+	const struct conf_node	*vals[CONF_KEYS_MAX];
+};
+
+struct conf_enum {
+	const char	*name;
+	int		 value;
+};
+
+static const struct conf_enum conf_log_levels[] = {
+	{ "crit", CONF_LOG_CRIT }, { "err", CONF_LOG_ERR },
+	{ "warning", CONF_LOG_WARNING }, { "notice", CONF_LOG_NOTICE },
+	{ "info", CONF_LOG_INFO }, { "debug", CONF_LOG_DEBUG },
+	{ NULL, 0 },
+};
+static const struct conf_enum conf_roles[] = {
+	{ "client", CONF_TUN_CLIENT }, { "broker", CONF_TUN_BROKER },
+	{ NULL, 0 },
+};
+/* http is in the struct, but not ready to be asked for. */
+static const struct conf_enum conf_modes[] = {
+	{ "tcp", CONF_MODE_TCP }, { NULL, 0 },
+};
+static const struct conf_enum conf_builtins[] = {
+	{ "status", CONF_BUILTIN_STATUS }, { NULL, 0 },
+};
+
+/* Appends ".key" (or "key" at the top) to the path; returns the old end. */
+static size_t
+conf_path_key(struct conf_cx *cx, const char *key, size_t klen)
+{
+	size_t old = cx->pathlen;
+	char q[CONF_Q_LEN];
+
+	conf_quote(q, sizeof(q), key, klen);
+	(void)snprintf(cx->path + old, sizeof(cx->path) - old, "%s%s",
+	    old > 0 ? "." : "", q);
+	cx->pathlen = strlen(cx->path);
+	return (old);
+}
+
+static size_t
+conf_path_idx(struct conf_cx *cx, size_t i)
+{
+	size_t old = cx->pathlen;
+
+	(void)snprintf(cx->path + old, sizeof(cx->path) - old, "[%zu]", i);
+	cx->pathlen = strlen(cx->path);
+	return (old);
+}
+
+static void
+conf_path_pop(struct conf_cx *cx, size_t old)
+{
+	cx->path[old] = '\0';
+	cx->pathlen = old;
+}
+
+/* Refuses what the loader never interprets; -1 after reporting it. */
+static int
+conf_node_ok(struct conf_cx *cx, const struct conf_node *n)
+{
+	if (n->kind == CONF_N_ALIAS || (n->flags & CONF_NF_ANCHOR)) {
+		conf_err(cx, n, "anchors and aliases are not supported");
+		return (-1);
+	}
+	if (n->flags & CONF_NF_TAG) {
+		conf_err(cx, n, "tags are not supported");
+		return (-1);
+	}
+	return (0);
+}
+
+/* YAML's ways of writing nothing: `key:`, `key: ~`, `key: null`. */
+static bool
+conf_node_null(const struct conf_node *n)
+{
+	return (n->kind == CONF_N_SCALAR && (n->flags & CONF_NF_PLAIN) &&
+	    (n->len == 0 || strcmp(n->str, "~") == 0 ||
+	    strcmp(n->str, "null") == 0 || strcmp(n->str, "Null") == 0 ||
+	    strcmp(n->str, "NULL") == 0));
+}
+
+/*
+ * Returns the text of a scalar, or NULL after reporting `expect` (what the
+ * key wants) for any other node, or a problem with the scalar itself.
+ */
+static const char *
+conf_val_str(struct conf_cx *cx, const struct conf_node *n,
+    const char *expect)
+{
+	if (conf_node_ok(cx, n) == -1)
+		return (NULL);
+	if (n->kind != CONF_N_SCALAR || conf_node_null(n)) {
+		conf_err(cx, n, "%s", expect);
+		return (NULL);
+	}
+	if (strlen(n->str) != n->len) {
+		conf_err(cx, n, "NUL byte in string");
+		return (NULL);
+	}
+	return (n->str);
+}
+
+/* Returns 0 if key node k names a usable key; -1 after reporting it. */
+static int
+conf_key_ok(struct conf_cx *cx, const struct conf_node *k)
+{
+	if (conf_node_ok(cx, k) == -1)
+		return (-1);
+	if (k->kind != CONF_N_SCALAR) {
+		conf_err(cx, k, "expected a string");
+		return (-1);
+	}
+	if (k->first != NULL) {
+		char q[CONF_Q_LEN];
+		size_t mark;
+
+		conf_quote(q, sizeof(q), k->str, k->len);
+		mark = conf_path_key(cx, k->str, k->len);
+		conf_err(cx, k, "duplicate key \"%s\" (first at %u:%u)", q,
+		    k->first->line, k->first->col);
+		conf_path_pop(cx, mark);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Checks that n is a mapping whose keys are all in keys (NULL-terminated),
+ * none twice, every CONF_REQ one present.  Returns 0 with m filled, even if
+ * some keys were bad; -1 if n is not a mapping at all.
+ */
+static int
+conf_map_open(struct conf_cx *cx, const struct conf_node *n,
+    const struct conf_key *keys, struct conf_map *m)
+{
+	char list[CONF_ERR_LEN];
+	size_t i, j, mark, o;
+
+	memset(m, 0, sizeof(*m));
+	m->keys = keys;
+	m->node = n;
+	while (keys[m->nkeys].name != NULL && m->nkeys < CONF_KEYS_MAX)
+		m->nkeys++;
+	if (conf_node_ok(cx, n) == -1)
+		return (-1);
+	if (n->kind != CONF_N_MAP) {
+		conf_err(cx, n, "expected a mapping");
+		return (-1);
+	}
+	for (i = 0; i + 1 < n->nkids; i += 2) {
+		const struct conf_node *k = n->kids[i];
+
+		if (conf_key_ok(cx, k) == -1)
+			continue;
+		for (j = 0; j < m->nkeys; j++)
+			if (strlen(keys[j].name) == k->len &&
+			    memcmp(keys[j].name, k->str, k->len) == 0)
+				break;
+		if (j < m->nkeys) {
+			m->vals[j] = n->kids[i + 1];
+			continue;
+		}
+		for (o = 0, j = 0; j < m->nkeys && o < sizeof(list); j++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+			    j > 0 ? ", " : "", keys[j].name);
+		mark = conf_path_key(cx, k->str, k->len);
+		conf_err(cx, k, "unknown key; expected %s%s",
+		    m->nkeys > 1 ? "one of " : "", list);
+		conf_path_pop(cx, mark);
+	}
+	for (j = 0; j < m->nkeys; j++)
+		if ((keys[j].flags & CONF_REQ) && m->vals[j] == NULL)
+			conf_err(cx, n, "missing required key \"%s\"",
+			    keys[j].name);
+	return (0);
+}
+
+/* The value of key in m, or NULL when absent. */
+static const struct conf_node *
+conf_map_get(const struct conf_map *m, const char *key)
+{
+	size_t j;
+
+	for (j = 0; j < m->nkeys; j++)
+		if (strcmp(m->keys[j].name, key) == 0)
+			return (m->vals[j]);
+	return (NULL);
+}
+
+static bool
+conf_name_ok(const char *s, size_t len, size_t max)
+{
+	size_t i;
+
+	if (len == 0 || len > max)
+		return (false);
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return (false);
+	return (true);
+}
+
+static int
+conf_val_bool(struct conf_cx *cx, const struct conf_node *n, bool *out)
+{
+	const char *s;
+
+	if ((s = conf_val_str(cx, n, "expected true or false")) == NULL)
+		return (-1);
+	/* Only the plain words: "yes", "on" and "True" mean other things
+	 * to other YAML readers, and a quoted "true" is a string. */
+	if ((n->flags & CONF_NF_PLAIN) && strcmp(s, "true") == 0)
+		*out = true;
+	else if ((n->flags & CONF_NF_PLAIN) && strcmp(s, "false") == 0)
+		*out = false;
+	else {
+		conf_err(cx, n, "expected true or false");
+		return (-1);
+	}
+	return (0);
+}
+
+/* A plain decimal in lo-hi; what names it in the message. */
+static int
+conf_val_uint(struct conf_cx *cx, const struct conf_node *n,
+    const char *what, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char err[CONF_ERR_LEN], expect[64];
+	const char *s;
+
+	(void)snprintf(expect, sizeof(expect), "expected a number %llu-%llu",
+	    (unsigned long long)lo, (unsigned long long)hi);
+	if ((s = conf_val_str(cx, n, expect)) == NULL)
+		return (-1);
+	if (!(n->flags & CONF_NF_PLAIN)) {
+		conf_err(cx, n, "%s, not a quoted string", expect);
+		return (-1);
+	}
+	if (conf_uint_range(what, s, lo, hi, out, err, sizeof(err)) == -1) {
+		conf_err(cx, n, "%s", err);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+conf_val_duration(struct conf_cx *cx, const struct conf_node *n,
+    uint64_t min, uint64_t *out)
+{
+	char err[CONF_ERR_LEN];
+	const char *s;
+	uint64_t v;
+
+	if ((s = conf_val_str(cx, n, "expected a duration like 250ms, 5s, "
+	    "10m")) == NULL)
+		return (-1);
+	if (conf_parse_duration(s, &v, err, sizeof(err)) == -1) {
+		conf_err(cx, n, "%s", err);
+		return (-1);
+	}
+	if (v < min) {
+		conf_err(cx, n, "duration must be longer than 0");
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+/*
+ * One of the names in e.  The message lists them: "expected tcp",
+ * "expected client or broker", "expected one of crit, err, ...".
+ */
+static int
+conf_val_enum(struct conf_cx *cx, const struct conf_node *n,
+    const struct conf_enum *e, int *out)
+{
+	char expect[CONF_ERR_LEN];
+	const char *s;
+	size_t i, cnt, o;
+
+	for (cnt = 0; e[cnt].name != NULL; )
+		cnt++;
+	o = (size_t)snprintf(expect, sizeof(expect), "expected %s",
+	    cnt > 2 ? "one of " : "");
+	for (i = 0; i < cnt && o < sizeof(expect); i++)
+		o += (size_t)snprintf(expect + o, sizeof(expect) - o, "%s%s",
+		    i == 0 ? "" : cnt > 2 ? ", " : " or ", e[i].name);
+	if ((s = conf_val_str(cx, n, expect)) == NULL)
+		return (-1);
+	for (i = 0; i < cnt; i++)
+		if (strcmp(s, e[i].name) == 0) {
+			*out = e[i].value;
+			return (0);
+		}
+	conf_err(cx, n, "%s", expect);
+	return (-1);
+}
+
+/*
+ * The conf_get_* helpers look key up in m, descend into the key path, and
+ * parse.  Each returns 1 when set, 0 when absent (out untouched), -1 after
+ * an error.
+ */
+static int
+conf_get_bool(struct conf_cx *cx, const struct conf_map *m, const char *key,
+    bool *out)
+{
+	const struct conf_node *v;
+	size_t mark;
+	int r;
+
+	if ((v = conf_map_get(m, key)) == NULL)
+		return (0);
+	mark = conf_path_key(cx, key, strlen(key));
+	r = conf_val_bool(cx, v, out);
+	conf_path_pop(cx, mark);
+	return (r == 0 ? 1 : -1);
+}
+
+static int
+conf_get_int(struct conf_cx *cx, const struct conf_map *m, const char *key,
+    int lo, int hi, int *out)
+{
+	const struct conf_node *v;
+	uint64_t u;
+	size_t mark;
+	int r;
+
+	if ((v = conf_map_get(m, key)) == NULL)
+		return (0);
+	mark = conf_path_key(cx, key, strlen(key));
+	if ((r = conf_val_uint(cx, v, key, (uint64_t)lo, (uint64_t)hi, &u)) ==
+	    0)
+		*out = (int)u;
+	conf_path_pop(cx, mark);
+	return (r == 0 ? 1 : -1);
+}
+
+static int
+conf_get_duration(struct conf_cx *cx, const struct conf_map *m,
+    const char *key, uint64_t min, uint64_t *out)
+{
+	const struct conf_node *v;
+	size_t mark;
+	int r;
+
+	if ((v = conf_map_get(m, key)) == NULL)
+		return (0);
+	mark = conf_path_key(cx, key, strlen(key));
+	r = conf_val_duration(cx, v, min, out);
+	conf_path_pop(cx, mark);
+	return (r == 0 ? 1 : -1);
+}
+
+static int
+conf_get_enum(struct conf_cx *cx, const struct conf_map *m, const char *key,
+    const struct conf_enum *e, int *out)
+{
+	const struct conf_node *v;
+	size_t mark;
+	int r;
+
+	if ((v = conf_map_get(m, key)) == NULL)
+		return (0);
+	mark = conf_path_key(cx, key, strlen(key));
+	r = conf_val_enum(cx, v, e, out);
+	conf_path_pop(cx, mark);
+	return (r == 0 ? 1 : -1);
+}
+
+/* An IPv4 literal (v4) or IPv6 literal (!v4) into out. */
+static int
+conf_get_ip(struct conf_cx *cx, const struct conf_map *m, const char *key,
+    bool v4, void *out)
+{
+	const char *expect = v4 ? "expected an IPv4 address like 192.0.2.1" :
+	    "expected an IPv6 address like 2001:db8:1::1";
+	const struct conf_node *v;
+	const char *s;
+	size_t mark;
+	int r = -1;
+
+	if ((v = conf_map_get(m, key)) == NULL)
+		return (0);
+	mark = conf_path_key(cx, key, strlen(key));
+	if ((s = conf_val_str(cx, v, expect)) != NULL) {
+		if (inet_pton(v4 ? AF_INET : AF_INET6, s, out) == 1)
+			r = 0;
+		else
+			conf_err(cx, v, "%s", expect);
+	}
+	conf_path_pop(cx, mark);
+	return (r == 0 ? 1 : -1);
+}
+
+/* Descends into key when present; returns its value, *mark for the pop. */
+static const struct conf_node *
+conf_enter(struct conf_cx *cx, const struct conf_map *m, const char *key,
+    size_t *mark)
+{
+	const struct conf_node *v;
+
+	if ((v = conf_map_get(m, key)) != NULL)
+		*mark = conf_path_key(cx, key, strlen(key));
+	return (v);
+}
+
+/* Appends a backend with its defaults; returns its index, or -1. */
+static ssize_t
+conf_backend_add(struct conf_cx *cx)
+{
+	struct config *cfg = cx->cfg;
+	struct conf_backend *b;
+
+	if (cfg->nbackends == cx->capbackends) {
+		size_t cap = cx->capbackends == 0 ? 8 : cx->capbackends * 2;
+
+		if ((b = reallocarray(cfg->backends, cap, sizeof(*b))) ==
+		    NULL) {
+			cx->oom = true;
+			return (-1);
+		}
+		cfg->backends = b;
+		cx->capbackends = cap;
+	}
+	b = &cfg->backends[cfg->nbackends];
+	memset(b, 0, sizeof(*b));
+	b->connect_timeout = 5 * 1000;
+	return ((ssize_t)cfg->nbackends++);
+}
+
+static void
+conf_walk_server(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_server *srv)
+{
+	char host[CONF_HOST_MAX], err[CONF_ERR_LEN];
+	const char *s;
+
+	if ((s = conf_val_str(cx, n, "expected a string")) == NULL)
+		return;
+	if (conf_hostport(s, true, host, sizeof(host), &srv->port,
+	    &srv->literal, &srv->addr, err, sizeof(err)) == -1)
+		conf_err(cx, n, "%s", err);
+	else if ((srv->host = strdup(host)) == NULL)
+		cx->oom = true;
+}
+
+static void
+conf_walk_servers(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_backend *b)
+{
+	size_t i;
+
+	if (conf_node_ok(cx, n) == -1)
+		return;
+	if (n->kind != CONF_N_SEQ) {
+		conf_err(cx, n, "expected a sequence");
+		return;
+	}
+	if (n->nkids == 0) {
+		conf_err(cx, n, "expected at least one server");
+		return;
+	}
+	if ((b->servers = calloc(n->nkids, sizeof(*b->servers))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	b->nservers = n->nkids;
+	for (i = 0; i < n->nkids; i++) {
+		size_t mark = conf_path_idx(cx, i);
+
+		conf_walk_server(cx, n->kids[i], &b->servers[i]);
+		conf_path_pop(cx, mark);
+	}
+}
+
+/* One entry of `backends:`, or a listener's inline backend. */
+static void
+conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_backend *b)
+{
+	static const struct conf_key keys[] = {
+		{ "servers", 0 }, { "builtin", 0 }, { "timeouts", 0 },
+		{ NULL, 0 },
+	};
+	static const struct conf_key tkeys[] = {
+		{ "connect", 0 }, { NULL, 0 },
+	};
+	const struct conf_node *servers, *t;
+	struct conf_map m, tm;
+	size_t mark;
+	int v;
+
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	servers = conf_map_get(&m, "servers");
+	if (servers != NULL && conf_map_get(&m, "builtin") != NULL)
+		conf_err(cx, n, "servers and builtin exclude each other");
+	else if (servers == NULL && conf_map_get(&m, "builtin") == NULL)
+		conf_err(cx, n, "missing required key \"servers\" or "
+		    "\"builtin\"");
+	if ((servers = conf_enter(cx, &m, "servers", &mark)) != NULL) {
+		conf_walk_servers(cx, servers, b);
+		conf_path_pop(cx, mark);
+	}
+	if (conf_get_enum(cx, &m, "builtin", conf_builtins, &v) == 1)
+		b->builtin = (enum conf_builtin)v;
+	if ((t = conf_enter(cx, &m, "timeouts", &mark)) != NULL) {
+		if (conf_map_open(cx, t, tkeys, &tm) == 0)
+			conf_get_duration(cx, &tm, "connect", 1,
+			    &b->connect_timeout);
+		conf_path_pop(cx, mark);
+	}
+}
+
+static void
+conf_walk_backends(struct conf_cx *cx, const struct conf_node *n)
+{
+	struct conf_backend *b;
+	size_t i, mark;
+	ssize_t bi;
+
+	if (conf_node_ok(cx, n) == -1)
+		return;
+	if (n->kind != CONF_N_MAP) {
+		conf_err(cx, n, "expected a mapping");
+		return;
+	}
+	for (i = 0; i + 1 < n->nkids; i += 2) {
+		const struct conf_node *k = n->kids[i];
+
+		if (conf_key_ok(cx, k) == -1)
+			continue;
+		if ((bi = conf_backend_add(cx)) == -1)
+			return;
+		b = &cx->cfg->backends[bi];
+		mark = conf_path_key(cx, k->str, k->len);
+		if (!conf_name_ok(k->str, k->len, CONF_NAME_MAX - 1))
+			conf_err(cx, k, "expected a backend name of "
+			    CONF_NAME_CHARS);
+		else if ((b->name = strdup(k->str)) == NULL)
+			cx->oom = true;
+		conf_walk_backend(cx, n->kids[i + 1], b);
+		conf_path_pop(cx, mark);
+	}
+}
+
+/*
+ * Records a bind for conf_check_binds.  id is SIZE_MAX for a bind as
+ * written, else the id of the [::] bind that implies this 0.0.0.0 one.
+ */
+static void
+conf_bind_add(struct conf_cx *cx, size_t li, size_t bi,
+    const struct conf_node *n, const struct conf_sockaddr *sa, size_t id)
+{
+	struct conf_bindref *r;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	if (cx->nbinds == cx->capbinds) {
+		size_t cap = cx->capbinds == 0 ? 16 : cx->capbinds * 2;
+
+		if ((r = reallocarray(cx->binds, cap, sizeof(*r))) == NULL) {
+			cx->oom = true;
+			return;
+		}
+		cx->binds = r;
+		cx->capbinds = cap;
+	}
+	r = &cx->binds[cx->nbinds++];
+	memset(r, 0, sizeof(*r));
+	r->li = li;
+	r->bi = bi;
+	r->node = n;
+	r->alias = id != SIZE_MAX;
+	r->id = r->alias ? id : cx->nreal++;
+	if (sa->ss.ss_family == AF_INET6) {
+		memcpy(&sin6, &sa->ss, sizeof(sin6));
+		r->port = ntohs(sin6.sin6_port);
+		/* [::]:P without v6only takes 0.0.0.0:P as well. */
+		r->family = r->alias ? AF_INET : AF_INET6;
+		if (!r->alias)
+			memcpy(r->addr, &sin6.sin6_addr, 16);
+	} else {
+		memcpy(&sin, &sa->ss, sizeof(sin));
+		r->family = AF_INET;
+		memcpy(r->addr, &sin.sin_addr, 4);
+		r->port = ntohs(sin.sin_port);
+	}
+}
+
+/* One bind address, listeners[li].bind[bi]. */
+static void
+conf_walk_bind_one(struct conf_cx *cx, const struct conf_node *n, size_t li,
+    size_t bi)
+{
+	static const uint8_t mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	struct conf_sockaddr *sa = &cx->cfg->listeners[li].bind[bi];
+	struct sockaddr_in6 sin6;
+	char err[CONF_ERR_LEN];
+	const char *s;
+	uint16_t port;
+	bool lit;
+
+	if ((s = conf_val_str(cx, n, "expected a string")) == NULL)
+		return;
+	if (conf_hostport(s, false, NULL, 0, &port, &lit, sa, err,
+	    sizeof(err)) == -1) {
+		conf_err(cx, n, "%s", err);
+		return;
+	}
+	if (sa->ss.ss_family == AF_INET6) {
+		memcpy(&sin6, &sa->ss, sizeof(sin6));
+		/* Such a bind would depend on v6only; the text is IPv4. */
+		if (memcmp(&sin6.sin6_addr, mapped, 12) == 0) {
+			conf_err(cx, n, "IPv4-mapped address; write it as %s",
+			    sa->text);
+			return;
+		}
+	}
+	conf_bind_add(cx, li, bi, n, sa, SIZE_MAX);
+}
+
+static void
+conf_walk_bind(struct conf_cx *cx, const struct conf_node *n, size_t li)
+{
+	struct conf_listener *l = &cx->cfg->listeners[li];
+	size_t i, cnt;
+
+	if (conf_node_ok(cx, n) == -1)
+		return;
+	if (n->kind == CONF_N_SEQ)
+		cnt = n->nkids;
+	else if (n->kind == CONF_N_SCALAR && !conf_node_null(n))
+		cnt = 1;
+	else {
+		conf_err(cx, n, "expected a string or a sequence of strings");
+		return;
+	}
+	if (cnt == 0) {
+		conf_err(cx, n, "expected at least one address");
+		return;
+	}
+	if ((l->bind = calloc(cnt, sizeof(*l->bind))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	l->nbind = cnt;
+	for (i = 0; i < cnt; i++) {
+		/* One string is a list of one: the path says bind[0]. */
+		size_t mark = conf_path_idx(cx, i);
+
+		conf_walk_bind_one(cx, n->kind == CONF_N_SEQ ? n->kids[i] : n,
+		    li, i);
+		conf_path_pop(cx, mark);
+	}
+}
+
+static void
+conf_walk_lname(struct conf_cx *cx, const struct conf_node *n, size_t li)
+{
+	struct conf_listener *l = &cx->cfg->listeners[li];
+	const char *s;
+
+	if ((s = conf_val_str(cx, n, "expected a string")) == NULL)
+		return;
+	if (!conf_name_ok(s, n->len, CONF_NAME_MAX - 1))
+		conf_err(cx, n, "expected a name of " CONF_NAME_CHARS);
+	else if ((l->name = strdup(s)) == NULL)
+		cx->oom = true;
+	else
+		cx->lx[li].name = n;
+}
+
+/*
+ * A backend name, resolved once all are known, or an inline backend.  That
+ * one is named after its listener, so logs and stats have a name for it,
+ * and lives in config.backends like the others.
+ */
+static void
+conf_walk_lbackend(struct conf_cx *cx, const struct conf_node *n, size_t li)
+{
+	struct conf_listener *l = &cx->cfg->listeners[li];
+	struct conf_lx *lx = &cx->lx[li];
+	ssize_t bi;
+
+	if (conf_node_ok(cx, n) == -1)
+		return;
+	if (n->kind != CONF_N_MAP) {
+		if (conf_val_str(cx, n, "expected a backend name or a "
+		    "mapping") != NULL)
+			lx->backend = n;
+		return;
+	}
+	if ((bi = conf_backend_add(cx)) == -1)
+		return;
+	lx->bidx = (size_t)bi;
+	lx->has_backend = true;
+	lx->backend = n;
+	if (l->name != NULL &&
+	    (cx->cfg->backends[bi].name = strdup(l->name)) == NULL)
+		cx->oom = true;
+	conf_walk_backend(cx, n, &cx->cfg->backends[bi]);
+}
+
+static void
+conf_walk_lbuffer(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_listener *l)
+{
+	char err[CONF_ERR_LEN], q[CONF_Q_LEN];
+	const char *s;
+	uint64_t u;
+
+	if ((s = conf_val_str(cx, n, "expected a size like 512, 64k, 10m, "
+	    "1g")) == NULL)
+		return;
+	if (conf_parse_size(s, &u, err, sizeof(err)) == -1)
+		conf_err(cx, n, "%s", err);
+	else if (u < 4096 || u > 64 * 1024 * 1024) {
+		conf_quote(q, sizeof(q), s, n->len);
+		conf_err(cx, n, "buffer %s not in 4k-64m", q);
+	} else
+		l->buffer = u;
+}
+
+static void
+conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
+{
+	static const struct conf_key keys[] = {
+		{ "name", CONF_REQ }, { "bind", CONF_REQ }, { "mode", 0 },
+		{ "backend", CONF_REQ }, { "v6only", 0 }, { "freebind", 0 },
+		{ "backlog", 0 }, { "buffer", 0 }, { "timeouts", 0 },
+		{ NULL, 0 },
+	};
+	static const struct conf_key tkeys[] = {
+		{ "client_idle", 0 }, { NULL, 0 },
+	};
+	static const uint8_t any6[16];
+	struct conf_listener *l = &cx->cfg->listeners[li];
+	const struct conf_node *v;
+	struct conf_map m, tm;
+	size_t i, last, mark = 0, first;
+	int e;
+
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	if ((v = conf_enter(cx, &m, "name", &mark)) != NULL) {
+		conf_walk_lname(cx, v, li);
+		conf_path_pop(cx, mark);
+	}
+	first = cx->nbinds;
+	if ((v = conf_enter(cx, &m, "bind", &mark)) != NULL) {
+		conf_walk_bind(cx, v, li);
+		conf_path_pop(cx, mark);
+	}
+	if (conf_get_enum(cx, &m, "mode", conf_modes, &e) == 1)
+		l->mode = (enum conf_mode)e;
+	if ((v = conf_enter(cx, &m, "backend", &mark)) != NULL) {
+		conf_walk_lbackend(cx, v, li);
+		conf_path_pop(cx, mark);
+	}
+	conf_get_bool(cx, &m, "v6only", &l->v6only);
+	conf_get_bool(cx, &m, "freebind", &l->freebind);
+	conf_get_int(cx, &m, "backlog", 1, 65535, &l->backlog);
+	if ((v = conf_enter(cx, &m, "buffer", &mark)) != NULL) {
+		conf_walk_lbuffer(cx, v, l);
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "timeouts", &mark)) != NULL) {
+		if (conf_map_open(cx, v, tkeys, &tm) == 0)
+			conf_get_duration(cx, &tm, "client_idle", 1,
+			    &l->client_idle);
+		conf_path_pop(cx, mark);
+	}
+	if (l->v6only)
+		return;
+	for (i = first, last = cx->nbinds; i < last; i++)
+		if (cx->binds[i].family == AF_INET6 &&
+		    memcmp(cx->binds[i].addr, any6, 16) == 0)
+			conf_bind_add(cx, li, cx->binds[i].bi,
+			    cx->binds[i].node, &l->bind[cx->binds[i].bi],
+			    cx->binds[i].id);
+}
+
+static void
+conf_walk_listeners(struct conf_cx *cx, const struct conf_node *n)
+{
+	struct config *cfg = cx->cfg;
+	struct conf_listener *l;
+	size_t i;
+
+	if (conf_node_ok(cx, n) == -1)
+		return;
+	if (n->kind != CONF_N_SEQ) {
+		conf_err(cx, n, "expected a sequence");
+		return;
+	}
+	if (n->nkids == 0) {
+		conf_err(cx, n, "expected at least one listener");
+		return;
+	}
+	if ((cfg->listeners = calloc(n->nkids, sizeof(*l))) == NULL ||
+	    (cx->lx = calloc(n->nkids, sizeof(*cx->lx))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	cfg->nlisteners = n->nkids;
+	for (i = 0; i < n->nkids; i++) {
+		l = &cfg->listeners[i];
+		l->mode = CONF_MODE_TCP;
+		l->v6only = true;
+		l->backlog = 511;
+		l->buffer = 64 * 1024;
+		l->client_idle = 10 * 60 * 1000;
+	}
+	for (i = 0; i < n->nkids; i++) {
+		size_t mark = conf_path_idx(cx, i);
+
+		conf_walk_listener(cx, n->kids[i], i);
+		conf_path_pop(cx, mark);
+	}
+}
+
+/* An IPv6 address with a prefix length; host bits are allowed. */
+static void
+conf_walk_tunaddr(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_tunnel *t)
+{
+	const char *expect = "expected an IPv6 address with prefix length, "
+	    "like 2001:db8:1::2/64";
+	char a[64], err[CONF_ERR_LEN];
+	const char *s, *slash;
+	uint64_t plen;
+
+	if ((s = conf_val_str(cx, n, expect)) == NULL)
+		return;
+	if ((slash = strchr(s, '/')) == NULL || (size_t)(slash - s) >=
+	    sizeof(a)) {
+		conf_err(cx, n, "%s", expect);
+		return;
+	}
+	memcpy(a, s, (size_t)(slash - s));
+	a[slash - s] = '\0';
+	if (inet_pton(AF_INET6, a, &t->address) != 1)
+		conf_err(cx, n, "%s", expect);
+	else if (conf_uint_range("prefix length", slash + 1, 1, 128, &plen,
+	    err, sizeof(err)) == -1)
+		conf_err(cx, n, "%s", err);
+	else
+		t->plen = (uint8_t)plen;
+}
+
+static void
+conf_walk_route(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_cidr *c)
+{
+	char err[CONF_ERR_LEN];
+	const char *s;
+
+	if ((s = conf_val_str(cx, n, "expected a string")) == NULL)
+		return;
+	if (conf_parse_cidr(s, c, err, sizeof(err)) == -1)
+		conf_err(cx, n, "%s", err);
+	else if (c->family != AF_INET6)
+		conf_err(cx, n, "expected an IPv6 prefix, like "
+		    "2001:db8:2::/64");
+}
+
+static void
+conf_walk_routes(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_tunnel *t)
+{
+	size_t i;
+
+	if (conf_node_ok(cx, n) == -1)
+		return;
+	if (n->kind != CONF_N_SEQ) {
+		conf_err(cx, n, "expected a sequence");
+		return;
+	}
+	if (n->nkids == 0)
+		return;
+	if ((t->routes = calloc(n->nkids, sizeof(*t->routes))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	t->nroutes = n->nkids;
+	for (i = 0; i < n->nkids; i++) {
+		size_t mark = conf_path_idx(cx, i);
+
+		conf_walk_route(cx, n->kids[i], &t->routes[i]);
+		conf_path_pop(cx, mark);
+	}
+}
+
+/* Linux takes "." and ".." as interface names, then cannot use them. */
+static void
+conf_walk_ifname(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_tunnel *t)
+{
+	const char *s;
+
+	if ((s = conf_val_str(cx, n, "expected a string")) == NULL)
+		return;
+	if (!conf_name_ok(s, n->len, sizeof(t->interface) - 1) ||
+	    strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		conf_err(cx, n, "expected an interface name of 1-15 "
+		    "characters from A-Z a-z 0-9 _ . -");
+	else
+		(void)snprintf(t->interface, sizeof(t->interface), "%s", s);
+}
+
+static void
+conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
+{
+	static const struct conf_key keys[] = {
+		{ "role", 0 }, { "interface", 0 }, { "local", CONF_REQ },
+		{ "remote", CONF_REQ }, { "address", CONF_REQ },
+		{ "peer", CONF_REQ }, { "mtu", 0 }, { "ttl", 0 },
+		{ "default_route", 0 }, { "routes", 0 }, { NULL, 0 },
+	};
+	struct conf_tunnel *t;
+	const struct conf_node *v;
+	struct conf_map m;
+	size_t mark = 0;
+	int e;
+
+	if ((t = cx->cfg->tunnel = calloc(1, sizeof(*t))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	t->role = CONF_TUN_CLIENT;
+	(void)snprintf(t->interface, sizeof(t->interface), "he-ipv6");
+	t->mtu = 1480;
+	t->ttl = 255;
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	if (conf_get_enum(cx, &m, "role", conf_roles, &e) == 1)
+		t->role = (enum conf_tunnel_role)e;
+	if ((v = conf_enter(cx, &m, "interface", &mark)) != NULL) {
+		conf_walk_ifname(cx, v, t);
+		conf_path_pop(cx, mark);
+	}
+	conf_get_ip(cx, &m, "local", true, &t->local);
+	conf_get_ip(cx, &m, "remote", true, &t->remote);
+	if ((v = conf_enter(cx, &m, "address", &mark)) != NULL) {
+		conf_walk_tunaddr(cx, v, t);
+		conf_path_pop(cx, mark);
+	}
+	if (conf_get_ip(cx, &m, "peer", false, &t->peer) == 1 && t->plen > 0 &&
+	    memcmp(&t->peer, &t->address, sizeof(t->peer)) == 0) {
+		v = conf_enter(cx, &m, "peer", &mark);
+		conf_err(cx, v, "peer must differ from address");
+		conf_path_pop(cx, mark);
+	}
+	conf_get_int(cx, &m, "mtu", 1280, 1480, &t->mtu);
+	conf_get_int(cx, &m, "ttl", 1, 255, &t->ttl);
+	conf_get_bool(cx, &m, "default_route", &t->default_route);
+	if ((v = conf_enter(cx, &m, "routes", &mark)) != NULL) {
+		conf_walk_routes(cx, v, t);
+		conf_path_pop(cx, mark);
+	}
+}
+
+static void
+conf_walk_workers(struct conf_cx *cx, const struct conf_node *n)
+{
+	const char *expect = "expected auto or a number 1-1024";
+	const char *s;
+	uint64_t u;
+
+	if ((s = conf_val_str(cx, n, expect)) == NULL)
+		return;
+	if (strcmp(s, "auto") == 0)
+		cx->cfg->workers = 0;
+	else if (!(n->flags & CONF_NF_PLAIN) ||
+	    strspn(s, "0123456789") != n->len)
+		conf_err(cx, n, "%s", expect);
+	else if (conf_val_uint(cx, n, "workers", 1, 1024, &u) == 0)
+		cx->cfg->workers = (int)u;
+}
+
+/* A user to drop to: no check against the passwd file, which may differ. */
+static void
+conf_walk_user(struct conf_cx *cx, const struct conf_node *n)
+{
+	const char *s;
+
+	if ((s = conf_val_str(cx, n, "expected a string")) == NULL)
+		return;
+	if (n->len == 0 || n->len > 32 || strpbrk(s, ":/ \t\n") != NULL)
+		conf_err(cx, n, "expected a user name of 1-32 characters");
+	else if ((cx->cfg->user = strdup(s)) == NULL)
+		cx->oom = true;
+}
+
+/* Sorts (name, index) pairs: by name, then by position in the file. */
+struct conf_named {
+	const char	*name;
+	size_t		 idx;
+};
+
+static int
+conf_named_cmp(const void *a, const void *b)
+{
+	const struct conf_named *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return (c);
+	if (x->idx != y->idx)
+		return (x->idx < y->idx ? -1 : 1);
+	return (0);
+}
+
+/* For bsearch: the name alone. */
+static int
+conf_named_cmp_name(const void *a, const void *b)
+{
+	const struct conf_named *x = a, *y = b;
+
+	return (strcmp(x->name, y->name));
+}
+
+static void
+conf_check_names(struct conf_cx *cx)
+{
+	struct config *cfg = cx->cfg;
+	struct conf_named *v;
+	const struct conf_node *a, *b;
+	char path[64];
+	size_t i, j, n = 0;
+
+	if (cfg->nlisteners < 2)
+		return;
+	if ((v = calloc(cfg->nlisteners, sizeof(*v))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	for (i = 0; i < cfg->nlisteners; i++)
+		if (cfg->listeners[i].name != NULL) {
+			v[n].name = cfg->listeners[i].name;
+			v[n++].idx = i;
+		}
+	qsort(v, n, sizeof(*v), conf_named_cmp);
+	for (i = 1, j = 0; i < n; i++) {
+		if (strcmp(v[i].name, v[j].name) != 0) {
+			j = i;
+			continue;
+		}
+		a = cx->lx[v[j].idx].name;
+		b = cx->lx[v[i].idx].name;
+		(void)snprintf(path, sizeof(path), "listeners[%zu].name",
+		    v[i].idx);
+		conf_err_at(cx, path, b->line, b->col, "name \"%s\" already "
+		    "used by listeners[%zu] at %u:%u", v[i].name, v[j].idx,
+		    a->line, a->col);
+	}
+	free(v);
+}
+
+/*
+ * Points every listener at its backend.  Names refer to `backends:` only;
+ * an inline backend takes its listener's name, which must not hide one.
+ */
+static void
+conf_resolve_backends(struct conf_cx *cx)
+{
+	struct config *cfg = cx->cfg;
+	struct conf_named *v = NULL, key, *hit;
+	struct conf_lx *lx;
+	const char *name;
+	char path[64], q[CONF_Q_LEN];
+	size_t i, n = 0;
+
+	if (cfg->nlisteners == 0)
+		return;
+	if (cx->nnamed > 0 &&
+	    (v = calloc(cx->nnamed, sizeof(*v))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	for (i = 0; i < cx->nnamed; i++)
+		if (cfg->backends[i].name != NULL) {
+			v[n].name = cfg->backends[i].name;
+			v[n++].idx = i;
+		}
+	if (n > 0)
+		qsort(v, n, sizeof(*v), conf_named_cmp);
+	for (i = 0; i < cfg->nlisteners; i++) {
+		lx = &cx->lx[i];
+		if (lx->backend == NULL)
+			continue;
+		name = lx->has_backend ? cfg->backends[lx->bidx].name :
+		    lx->backend->str;
+		hit = NULL;
+		if (name != NULL && n > 0) {
+			key.name = name;
+			key.idx = 0;
+			/* Names in `backends:` are unique: any match will do. */
+			hit = bsearch(&key, v, n, sizeof(*v),
+			    conf_named_cmp_name);
+		}
+		(void)snprintf(path, sizeof(path), "listeners[%zu].backend", i);
+		if (lx->has_backend) {
+			if (hit != NULL)
+				conf_err_at(cx, path, lx->backend->line,
+				    lx->backend->col, "an inline backend takes "
+				    "the listener's name, and backends.%s "
+				    "exists", name);
+			else
+				cfg->listeners[i].backend =
+				    &cfg->backends[lx->bidx];
+		} else if (hit == NULL) {
+			conf_quote(q, sizeof(q), lx->backend->str,
+			    lx->backend->len);
+			conf_err_at(cx, path, lx->backend->line,
+			    lx->backend->col, "no backend named \"%s\"", q);
+		} else
+			cfg->listeners[i].backend = &cfg->backends[hit->idx];
+	}
+	free(v);
+}
+
+static int
+conf_bind_cmp(const void *a, const void *b)
+{
+	const struct conf_bindref *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return (x->family < y->family ? -1 : 1);
+	if ((c = memcmp(x->addr, y->addr, 16)) != 0)
+		return (c);
+	if (x->port != y->port)
+		return (x->port < y->port ? -1 : 1);
+	if (x->li != y->li)
+		return (x->li < y->li ? -1 : 1);
+	if (x->bi != y->bi)
+		return (x->bi < y->bi ? -1 : 1);
+	return (x->alias - y->alias);
+}
+
+static bool
+conf_bind_same(const struct conf_bindref *x, const struct conf_bindref *y)
+{
+	return (x->family == y->family && x->port == y->port &&
+	    memcmp(x->addr, y->addr, 16) == 0);
+}
+
+/*
+ * With SO_REUSEPORT two listeners on one address would both bind and split
+ * the connections between them, so the kernel cannot catch this for us.
+ * Each later bind is reported once, against the first one.
+ */
+static void
+conf_check_binds(struct conf_cx *cx)
+{
+	struct config *cfg = cx->cfg;
+	const struct conf_bindref *o, *r;
+	const char *otext, *rtext;
+	char path[64];
+	bool *done;
+	size_t i, j;
+
+	if (cx->nbinds < 2)
+		return;
+	if ((done = calloc(cx->nreal, sizeof(*done))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	qsort(cx->binds, cx->nbinds, sizeof(*cx->binds), conf_bind_cmp);
+	for (i = 1, j = 0; i < cx->nbinds; i++) {
+		if (!conf_bind_same(&cx->binds[i], &cx->binds[j])) {
+			j = i;
+			continue;
+		}
+		o = &cx->binds[j];
+		r = &cx->binds[i];
+		/* Two [::]:P without v6only: their own entries collide. */
+		if (o->alias && r->alias)
+			continue;
+		/* Report each bind at most once. */
+		if (done[r->id])
+			continue;
+		done[r->id] = true;
+		otext = cfg->listeners[o->li].bind[o->bi].text;
+		rtext = cfg->listeners[r->li].bind[r->bi].text;
+		(void)snprintf(path, sizeof(path), "listeners[%zu].bind[%zu]",
+		    r->li, r->bi);
+		if (r->alias)
+			conf_err_at(cx, path, r->node->line, r->node->col,
+			    "%s with v6only false also binds 0.0.0.0:%u, "
+			    "already bound by listeners[%zu].bind[%zu] at "
+			    "%u:%u", rtext, r->port, o->li, o->bi,
+			    o->node->line, o->node->col);
+		else if (o->alias)
+			conf_err_at(cx, path, r->node->line, r->node->col,
+			    "%s already bound by listeners[%zu].bind[%zu] at "
+			    "%u:%u (%s with v6only false)", rtext, o->li, o->bi,
+			    o->node->line, o->node->col, otext);
+		else
+			conf_err_at(cx, path, r->node->line, r->node->col,
+			    "%s already bound by listeners[%zu].bind[%zu] at "
+			    "%u:%u", rtext, o->li, o->bi, o->node->line,
+			    o->node->col);
+	}
+	free(done);
+}
+
+/* Fills cx->cfg from the root node; every problem goes into cx. */
+void
+conf_walk(struct conf_cx *cx, const struct conf_node *root)
+{
+	static const struct conf_key keys[] = {
+		{ "workers", 0 }, { "user", 0 }, { "log_level", 0 },
+		{ "shutdown_timeout", 0 }, { "tunnel", 0 },
+		{ "listeners", 0 }, { "backends", 0 }, { NULL, 0 },
+	};
+	struct config *cfg = cx->cfg;
+	const struct conf_node *v;
+	struct conf_map m;
+	size_t mark = 0;
+	int e;
+
+	cfg->workers = 0;
+	cfg->log_level = CONF_LOG_INFO;
+	cfg->shutdown_timeout = 30 * 1000;
+	if (conf_map_open(cx, root, keys, &m) == -1)
+		return;
+	if ((v = conf_enter(cx, &m, "workers", &mark)) != NULL) {
+		conf_walk_workers(cx, v);
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "user", &mark)) != NULL) {
+		conf_walk_user(cx, v);
+		conf_path_pop(cx, mark);
+	}
+	if (conf_get_enum(cx, &m, "log_level", conf_log_levels, &e) == 1)
+		cfg->log_level = (enum conf_log_level)e;
+	conf_get_duration(cx, &m, "shutdown_timeout", 0,
+	    &cfg->shutdown_timeout);
+	/* Before listeners, so named backends come first in the array. */
+	if ((v = conf_enter(cx, &m, "backends", &mark)) != NULL) {
+		conf_walk_backends(cx, v);
+		conf_path_pop(cx, mark);
+	}
+	cx->nnamed = cfg->nbackends;
+	if ((v = conf_enter(cx, &m, "tunnel", &mark)) != NULL) {
+		conf_walk_tunnel(cx, v);
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "listeners", &mark)) != NULL) {
+		conf_walk_listeners(cx, v);
+		conf_path_pop(cx, mark);
+	}
+	if (conf_map_get(&m, "listeners") == NULL &&
+	    conf_map_get(&m, "tunnel") == NULL)
+		conf_err(cx, root, "nothing to do: no listeners and no tunnel");
+	if (cx->oom || cx->lx == NULL)
+		return;
+	conf_check_names(cx);
+	conf_resolve_backends(cx);
+	conf_check_binds(cx);
+}

@@ -150,8 +150,8 @@ conf_cx_finish(struct conf_cx *cx, struct conf_errs *errs)
 
 			(void)snprintf(buf, sizeof(buf), "too many errors; "
 			    "stopped after %d", CONF_ERRS_MAX - 1);
-			if ((msg[errs->n] = conf_strcat3(cx->name, ": ", buf)) !=
-			    NULL)
+			msg[errs->n] = conf_strcat3(cx->name, ": ", buf);
+			if (msg[errs->n] != NULL)
 				errs->n++;
 		}
 		if (cx->oom && (msg[errs->n] = conf_strcat3(cx->name, ": ",

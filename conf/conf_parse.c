@@ -330,8 +330,8 @@ conf_hostport(const char *s, bool names, char *host, size_t hostlen,
 		hlen = (size_t)(colon - s);
 		ps = colon + 1;
 		if (memchr(s, ':', hlen) != NULL) {
-			conf_seterr(err, errlen, "IPv6 addresses need brackets, "
-			    "like [2001:db8::1]:80");
+			conf_seterr(err, errlen, "IPv6 addresses need "
+			    "brackets, like [2001:db8::1]:80");
 			return (-1);
 		}
 		if (hlen >= sizeof(h)) {

@@ -91,8 +91,7 @@ conf_key_cmp(const void *a, const void *b)
 static int
 conf_map_dups(struct conf_cx *cx, struct conf_node *map)
 {
-	const struct conf_node **keys;
-	struct conf_node *k;
+	struct conf_node **keys;
 	size_t i, j, n = 0;
 
 	if (map->nkids < 4)
@@ -107,11 +106,9 @@ conf_map_dups(struct conf_cx *cx, struct conf_node *map)
 	qsort(keys, n, sizeof(*keys), conf_key_cmp);
 	for (i = 1, j = 0; i < n; i++) {
 		if (keys[i]->len == keys[j]->len &&
-		    memcmp(keys[i]->str, keys[j]->str, keys[i]->len) == 0) {
-			/* The tree is ours until the walk; only here written. */
-			k = (struct conf_node *)(uintptr_t)keys[i];
-			k->first = keys[j];
-		} else
+		    memcmp(keys[i]->str, keys[j]->str, keys[i]->len) == 0)
+			keys[i]->first = keys[j];
+		else
 			j = i;
 	}
 	free(keys);
@@ -153,6 +150,110 @@ conf_yaml_err(struct conf_cx *cx, const yaml_parser_t *p, const void *buf,
 		    p->problem ? p->problem : "unknown");
 }
 
+/* Where conf_tree_parse is while it reads events. */
+struct conf_tree {
+	struct conf_node	*stack[CONF_DEPTH_MAX];	/* open collections */
+	size_t			 depth;
+	struct conf_node	*root;
+	int			 ndocs;
+	bool			 done;
+};
+
+/* Makes the node an event starts, or NULL if it starts none (or on error). */
+static struct conf_node *
+conf_tree_node(struct conf_cx *cx, const yaml_event_t *ev)
+{
+	const yaml_char_t *anchor = NULL, *tag = NULL;
+	struct conf_node *n = NULL;
+
+	switch (ev->type) {
+	case YAML_MAPPING_START_EVENT:
+		anchor = ev->data.mapping_start.anchor;
+		tag = ev->data.mapping_start.tag;
+		n = conf_node_new(cx, CONF_N_MAP, &ev->start_mark, NULL, 0);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		anchor = ev->data.sequence_start.anchor;
+		tag = ev->data.sequence_start.tag;
+		n = conf_node_new(cx, CONF_N_SEQ, &ev->start_mark, NULL, 0);
+		break;
+	case YAML_SCALAR_EVENT:
+		anchor = ev->data.scalar.anchor;
+		tag = ev->data.scalar.tag;
+		n = conf_node_new(cx, CONF_N_SCALAR, &ev->start_mark,
+		    ev->data.scalar.value, ev->data.scalar.length);
+		if (n != NULL &&
+		    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+			n->flags |= CONF_NF_PLAIN;
+		break;
+	case YAML_ALIAS_EVENT:
+		n = conf_node_new(cx, CONF_N_ALIAS, &ev->start_mark, NULL, 0);
+		break;
+	default:
+		break;
+	}
+	if (n != NULL && anchor != NULL)
+		n->flags |= CONF_NF_ANCHOR;
+	if (n != NULL && tag != NULL)
+		n->flags |= CONF_NF_TAG;
+	return (n);
+}
+
+/* Applies one event to the tree; -1 ends parsing (reported in cx). */
+static int
+conf_tree_event(struct conf_cx *cx, struct conf_tree *t,
+    const yaml_event_t *ev)
+{
+	struct conf_node *n;
+
+	switch (ev->type) {
+	case YAML_STREAM_END_EVENT:
+		t->done = true;
+		return (0);
+	case YAML_DOCUMENT_START_EVENT:
+		if (++t->ndocs > 1) {
+			conf_err_at(cx, "", (unsigned)ev->start_mark.line + 1,
+			    (unsigned)ev->start_mark.column + 1,
+			    "only one YAML document is supported");
+			return (-1);
+		}
+		return (0);
+	case YAML_MAPPING_END_EVENT:
+	case YAML_SEQUENCE_END_EVENT:
+		if (t->depth == 0)
+			return (0);	/* libyaml balances these */
+		n = t->stack[--t->depth];
+		return (n->kind == CONF_N_MAP ? conf_map_dups(cx, n) : 0);
+	case YAML_MAPPING_START_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+		if (t->depth == CONF_DEPTH_MAX) {
+			conf_err_at(cx, "", (unsigned)ev->start_mark.line + 1,
+			    (unsigned)ev->start_mark.column + 1,
+			    "nested deeper than %d levels", CONF_DEPTH_MAX);
+			return (-1);
+		}
+		break;
+	default:
+		break;
+	}
+	if ((n = conf_tree_node(cx, ev)) == NULL)
+		return (cx->oom ? -1 : 0);
+	if (t->depth > 0) {
+		if (conf_node_add(cx, t->stack[t->depth - 1], n) == -1) {
+			conf_node_free(n);
+			return (-1);
+		}
+	} else if (t->root == NULL)
+		t->root = n;
+	else {
+		conf_node_free(n);	/* libyaml allows one root */
+		return (-1);
+	}
+	if (n->kind == CONF_N_MAP || n->kind == CONF_N_SEQ)
+		t->stack[t->depth++] = n;
+	return (0);
+}
+
 /*
  * Parses len bytes of YAML.  Returns the root node, or NULL: after an error
  * (recorded in cx) or for a file with no document (also recorded).
@@ -160,118 +261,33 @@ conf_yaml_err(struct conf_cx *cx, const yaml_parser_t *p, const void *buf,
 struct conf_node *
 conf_tree_parse(struct conf_cx *cx, const void *buf, size_t len)
 {
-	struct conf_node *stack[CONF_DEPTH_MAX];
-	struct conf_node *root = NULL, *n;
+	struct conf_tree t;
 	yaml_parser_t p;
 	yaml_event_t ev;
-	size_t depth = 0;
-	int ndocs = 0;
-	bool done = false, fail = false;
+	int rc = 0;
 
+	memset(&t, 0, sizeof(t));
 	if (!yaml_parser_initialize(&p)) {
 		cx->oom = true;
 		return (NULL);
 	}
 	yaml_parser_set_input_string(&p, len > 0 ? buf : (const void *)"",
 	    len);
-	while (!done && !fail) {
-		yaml_char_t *anchor = NULL, *tag = NULL;
-
+	while (!t.done && rc == 0) {
 		if (!yaml_parser_parse(&p, &ev)) {
 			conf_yaml_err(cx, &p, buf, len);
-			fail = true;
+			rc = -1;
 			break;
 		}
-		n = NULL;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (++ndocs > 1) {
-				conf_err_at(cx, "", (unsigned)ev.start_mark.line +
-				    1, (unsigned)ev.start_mark.column + 1,
-				    "only one YAML document is supported");
-				fail = true;
-			}
-			break;
-		case YAML_MAPPING_START_EVENT:
-		case YAML_SEQUENCE_START_EVENT:
-			if (depth == CONF_DEPTH_MAX) {
-				conf_err_at(cx, "", (unsigned)ev.start_mark.line +
-				    1, (unsigned)ev.start_mark.column + 1,
-				    "nested deeper than %d levels",
-				    CONF_DEPTH_MAX);
-				fail = true;
-				break;
-			}
-			if (ev.type == YAML_MAPPING_START_EVENT) {
-				anchor = ev.data.mapping_start.anchor;
-				tag = ev.data.mapping_start.tag;
-				n = conf_node_new(cx, CONF_N_MAP, &ev.start_mark,
-				    NULL, 0);
-			} else {
-				anchor = ev.data.sequence_start.anchor;
-				tag = ev.data.sequence_start.tag;
-				n = conf_node_new(cx, CONF_N_SEQ, &ev.start_mark,
-				    NULL, 0);
-			}
-			break;
-		case YAML_SCALAR_EVENT:
-			anchor = ev.data.scalar.anchor;
-			tag = ev.data.scalar.tag;
-			n = conf_node_new(cx, CONF_N_SCALAR, &ev.start_mark,
-			    ev.data.scalar.value, ev.data.scalar.length);
-			if (n != NULL && ev.data.scalar.style ==
-			    YAML_PLAIN_SCALAR_STYLE)
-				n->flags |= CONF_NF_PLAIN;
-			break;
-		case YAML_ALIAS_EVENT:
-			n = conf_node_new(cx, CONF_N_ALIAS, &ev.start_mark, NULL,
-			    0);
-			break;
-		case YAML_MAPPING_END_EVENT:
-		case YAML_SEQUENCE_END_EVENT:
-			if (depth == 0)
-				break;	/* libyaml balances these */
-			if (stack[depth - 1]->kind == CONF_N_MAP &&
-			    conf_map_dups(cx, stack[depth - 1]) == -1)
-				fail = true;
-			depth--;
-			break;
-		default:
-			break;
-		}
-		if (cx->oom)
-			fail = true;
-		if (n != NULL) {
-			if (anchor != NULL)
-				n->flags |= CONF_NF_ANCHOR;
-			if (tag != NULL)
-				n->flags |= CONF_NF_TAG;
-			if (depth > 0) {
-				if (conf_node_add(cx, stack[depth - 1], n) == -1) {
-					conf_node_free(n);
-					fail = true;
-				}
-			} else if (root == NULL)
-				root = n;
-			else {
-				conf_node_free(n);	/* not reached */
-				fail = true;
-			}
-			if (!fail && (n->kind == CONF_N_MAP ||
-			    n->kind == CONF_N_SEQ))
-				stack[depth++] = n;
-		}
+		rc = conf_tree_event(cx, &t, &ev);
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
-	if (fail) {
-		conf_node_free(root);
+	if (rc == -1) {
+		conf_node_free(t.root);
 		return (NULL);
 	}
-	if (root == NULL)
+	if (t.root == NULL)
 		conf_err_at(cx, "", 1, 1, "empty file");
-	return (root);
+	return (t.root);
 }

@@ -62,7 +62,11 @@ conf_path_key(struct conf_cx *cx, const char *key, size_t klen)
 	size_t old = cx->pathlen;
 	char q[CONF_Q_LEN];
 
-	conf_quote(q, sizeof(q), key, klen);
+	/* An empty key would leave no trace in the path. */
+	if (klen == 0)
+		(void)snprintf(q, sizeof(q), "\"\"");
+	else
+		conf_quote(q, sizeof(q), key, klen);
 	(void)snprintf(cx->path + old, sizeof(cx->path) - old, "%s%s",
 	    old > 0 ? "." : "", q);
 	cx->pathlen = strlen(cx->path);
@@ -193,8 +197,8 @@ conf_map_open(struct conf_cx *cx, const struct conf_node *n,
 			continue;
 		}
 		for (o = 0, j = 0; j < m->nkeys && o < sizeof(list); j++)
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
-			    j > 0 ? ", " : "", keys[j].name);
+			o += (size_t)snprintf(list + o, sizeof(list) - o,
+			    "%s%s", j > 0 ? ", " : "", keys[j].name);
 		mark = conf_path_key(cx, k->str, k->len);
 		conf_err(cx, k, "unknown key; expected %s%s",
 		    m->nkeys > 1 ? "one of " : "", list);
@@ -1134,7 +1138,7 @@ conf_resolve_backends(struct conf_cx *cx)
 		if (name != NULL && n > 0) {
 			key.name = name;
 			key.idx = 0;
-			/* Names in `backends:` are unique: any match will do. */
+			/* Names in `backends:` are unique: any match does. */
 			hit = bsearch(&key, v, n, sizeof(*v),
 			    conf_named_cmp_name);
 		}

@@ -795,6 +795,9 @@ static const struct bad bad_rows[] = {
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    timeouts: {response: 1s}\n", "t.yaml:5:16: "
 	    "backends.b.timeouts.response: unknown key; expected connect", 1 },
+	{ "\"\": 1\ntunnel: {}\n", "t.yaml:1:1: \"\": unknown key; expected "
+	    "one of workers, user, log_level, shutdown_timeout, tunnel, "
+	    "listeners, backends", 5 },
 	/* duplicate keys */
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    bind: \"[::1]:2\"\n    backend: {builtin: status}\n",

@@ -1,0 +1,403 @@
+/*
+ * v6front: main, command line, signals, start-up, reload and shutdown.
+ *
+ * The main thread loads the config, binds every listener, starts the
+ * workers and then only handles signals: it never touches a session.
+ */
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "proxy/proxy.h"
+
+#define PX_DEFAULT_CONF	"/etc/v6front/v6front.yaml"
+
+/* The process state: the one global. */
+static struct {
+	const char		*path;
+	struct event_base	*base;
+	struct px_worker	**wk;
+	int			 nwk;
+	int			 nexited;
+	int			 done_pipe[2];
+	struct event		*done_ev;
+	struct event		*drain_ev;
+	struct px_lset		*lset;	/* what the workers serve now */
+	unsigned		 gen_id;
+	bool			 stopping;
+} px;
+
+static void
+px_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: v6front [-t] [-c file]\n"
+	    "       v6front -V | -h\n"
+	    "  -c file  configuration (default " PX_DEFAULT_CONF ")\n"
+	    "  -t       check the configuration and exit (0 good, 1 bad)\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       this help\n"
+	    "signals: HUP reload, TERM/INT drain and stop, USR1 reopen logs\n");
+}
+
+/* Loads a config, printing every error; NULL if it is invalid. */
+static struct config *
+px_load(const char *path, bool at_start)
+{
+	struct conf_errs	 errs = { NULL, 0 };
+	struct config		*cfg;
+	size_t			 i;
+
+	if ((cfg = conf_load(path, &errs)) != NULL)
+		return (cfg);
+	for (i = 0; i < errs.n; i++) {
+		if (at_start)
+			fprintf(stderr, "%s\n", errs.msg[i]);
+		else
+			px_log(CONF_LOG_ERR, "%s", errs.msg[i]);
+	}
+	if (errs.n == 0) {
+		if (at_start)
+			fprintf(stderr, "%s: invalid configuration\n", path);
+		else
+			px_log(CONF_LOG_ERR, "%s: invalid configuration", path);
+	}
+	conf_errs_free(&errs);
+	return (NULL);
+}
+
+static int
+px_nworkers(const struct config *cfg)
+{
+	long n;
+
+	if (cfg->workers > 0)
+		return (cfg->workers);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return (n < 1 ? 1 : n > PX_WORKERS_MAX ? PX_WORKERS_MAX : (int)n);
+}
+
+/* Each session holds two descriptors: take what the hard limit allows. */
+static void
+px_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			px_warn("setrlimit RLIMIT_NOFILE");
+	}
+}
+
+static int
+px_drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		px_log(CONF_LOG_CRIT, "user %s: %s", user,
+		    errno ? strerror(errno) : "no such user");
+		return (-1);
+	}
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+		px_log(CONF_LOG_CRIT, "cannot switch to user %s: %s", user,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+px_log_listeners(const struct px_lset *ls)
+{
+	const struct px_gen	*g = ls->gen;
+	size_t			 i;
+
+	for (i = 0; i < ls->n; i++) {
+		const struct conf_listener	*ln = ls->b[i].ln;
+		const struct px_backend		*pb;
+
+		pb = px_gen_backend(g, ln->backend);
+		if (ln->backend->builtin == CONF_BUILTIN_STATUS)
+			px_log(CONF_LOG_INFO, "listening on %s (listener %s, "
+			    "tcp, built-in status)", ls->b[i].ls->addr.text,
+			    ln->name);
+		else
+			px_log(CONF_LOG_INFO, "listening on %s (listener %s, "
+			    "tcp -> backend %s: %s%s)", ls->b[i].ls->addr.text,
+			    ln->name, ln->backend->name, pb->addrs[0].text,
+			    pb->naddrs > 1 ? " and more" : "");
+	}
+}
+
+static void
+px_reload(void)
+{
+	struct config	*cfg;
+	struct px_gen	*g;
+	struct px_lset	*ls;
+	char		 err[512];
+	int		 i;
+
+	px_log(CONF_LOG_NOTICE, "SIGHUP: reloading %s", px.path);
+	if ((cfg = px_load(px.path, false)) == NULL) {
+		px_log(CONF_LOG_ERR, "reload failed; still serving generation "
+		    "%u", px.gen_id);
+		return;
+	}
+	if (px_nworkers(cfg) != px.nwk)
+		px_warnx("reload: the number of workers changes only on "
+		    "restart; keeping %d", px.nwk);
+	g = px_gen_new(cfg, px.gen_id + 1, err, sizeof(err));
+	conf_unref(cfg);
+	if (g == NULL) {
+		px_log(CONF_LOG_ERR, "%s; reload failed, still serving "
+		    "generation %u", err, px.gen_id);
+		return;
+	}
+	ls = px_lset_build(g, px.lset, px.nwk, err, sizeof(err));
+	px_gen_unref(g);
+	if (ls == NULL) {
+		px_log(CONF_LOG_ERR, "%s; reload failed, still serving "
+		    "generation %u", err, px.gen_id);
+		return;
+	}
+	for (i = 0; i < px.nwk; i++)
+		px_worker_swap(px.wk[i], ls);
+	px_lset_unref(px.lset);
+	px.lset = ls;
+	px.gen_id++;
+	px_log_set_level(ls->gen->cfg->log_level);
+	px_log_listeners(ls);
+	px_log(CONF_LOG_NOTICE, "reloaded %s: generation %u, %zu listener "
+	    "addresses", px.path, px.gen_id, ls->n);
+}
+
+static void
+px_abort_sessions(evutil_socket_t fd, short what, void *arg)
+{
+	int i;
+
+	px_log(CONF_LOG_NOTICE, "shutdown timeout: closing the remaining "
+	    "sessions");
+	for (i = 0; i < px.nwk; i++)
+		px_worker_cmd(px.wk[i], PX_WK_ABORT);
+}
+
+static void
+px_shutdown(int sig)
+{
+	struct timeval	tv;
+	int		i;
+
+	if (px.stopping) {
+		px_log(CONF_LOG_NOTICE, "%s again: closing every session now",
+		    strsignal(sig));
+		px_abort_sessions(-1, 0, NULL);
+		return;
+	}
+	px.stopping = true;
+	px_log(CONF_LOG_NOTICE, "%s: no longer accepting; draining sessions "
+	    "for up to %llu ms", strsignal(sig),
+	    (unsigned long long)px.lset->gen->cfg->shutdown_timeout);
+	tv = px_ms_tv(px.lset->gen->cfg->shutdown_timeout);
+	px.drain_ev = evtimer_new(px.base, px_abort_sessions, NULL);
+	if (px.drain_ev != NULL)
+		evtimer_add(px.drain_ev, &tv);
+	for (i = 0; i < px.nwk; i++)
+		px_worker_cmd(px.wk[i], PX_WK_STOP);
+	/* The sockets close once every worker has let go of them too. */
+	px_lset_unref(px.lset);
+	px.lset = NULL;
+}
+
+static void
+px_signal(evutil_socket_t sig, short what, void *arg)
+{
+	switch (sig) {
+	case SIGHUP:
+		if (!px.stopping)
+			px_reload();
+		break;
+	case SIGUSR1:
+		/* The access log (log/) will reopen its files here. */
+		px_log(CONF_LOG_NOTICE, "SIGUSR1: reopening log files");
+		break;
+	case SIGTERM:
+	case SIGINT:
+		px_shutdown((int)sig);
+		break;
+	}
+}
+
+static void
+px_worker_done(evutil_socket_t fd, short what, void *arg)
+{
+	char	buf[64];
+	ssize_t	n;
+
+	if ((n = read(fd, buf, sizeof(buf))) > 0)
+		px.nexited += (int)n;
+	if (px.nexited >= px.nwk)
+		event_base_loopexit(px.base, NULL);
+}
+
+/* Starts every worker with the signals left to the main thread. */
+static int
+px_start_workers(void)
+{
+	sigset_t	all, old;
+	char		err[256];
+	int		i, rc = 0;
+
+	if ((px.wk = calloc((size_t)px.nwk, sizeof(*px.wk))) == NULL) {
+		px_log(CONF_LOG_CRIT, "out of memory");
+		return (-1);
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < px.nwk && rc == 0; i++) {
+		if ((px.wk[i] = px_worker_new(i, err, sizeof(err))) == NULL) {
+			px_log(CONF_LOG_CRIT, "%s", err);
+			rc = -1;
+			break;
+		}
+		px.wk[i]->done_fd = px.done_pipe[1];
+		if (px_worker_start(px.wk[i], px.lset) == -1) {
+			px_log(CONF_LOG_CRIT, "worker %d: %s", i,
+			    strerror(errno));
+			rc = -1;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return (rc);
+}
+
+static int
+px_run(struct config *cfg)
+{
+	static const int	 sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+	struct event		*sev[4];
+	struct px_gen		*g;
+	char			 err[512];
+	size_t			 i;
+
+	px_log_set_level(cfg->log_level);
+	if (cfg->tunnel != NULL) {
+		px_log(CONF_LOG_CRIT, "%s: tunnel: this build cannot bring up "
+		    "a tunnel yet", px.path);
+		return (1);
+	}
+	if (cfg->nlisteners == 0) {
+		px_log(CONF_LOG_CRIT, "%s: no listeners", px.path);
+		return (1);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	px_raise_nofile();
+	px.nwk = px_nworkers(cfg);
+	px.gen_id = 1;
+	if ((g = px_gen_new(cfg, px.gen_id, err, sizeof(err))) == NULL) {
+		px_log(CONF_LOG_CRIT, "%s", err);
+		return (1);
+	}
+	px.lset = px_lset_build(g, NULL, px.nwk, err, sizeof(err));
+	px_gen_unref(g);
+	if (px.lset == NULL) {
+		px_log(CONF_LOG_CRIT, "%s", err);
+		return (1);
+	}
+	if (cfg->user != NULL && px_drop_privileges(cfg->user) == -1)
+		return (1);
+	if ((px.base = event_base_new()) == NULL ||
+	    pipe2(px.done_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		px_log(CONF_LOG_CRIT, "cannot set up the main loop");
+		return (1);
+	}
+	px.done_ev = event_new(px.base, px.done_pipe[0], EV_READ | EV_PERSIST,
+	    px_worker_done, NULL);
+	event_add(px.done_ev, NULL);
+	for (i = 0; i < 4; i++) {
+		sev[i] = evsignal_new(px.base, sigs[i], px_signal, NULL);
+		evsignal_add(sev[i], NULL);
+	}
+	if (px_start_workers() == -1)
+		return (1);
+	px_log_listeners(px.lset);
+	px_log(CONF_LOG_NOTICE, "v6front %s ready: %zu listener addresses, %d "
+	    "worker%s, pid %ld", V6F_VERSION, px.lset->n, px.nwk,
+	    px.nwk == 1 ? "" : "s", (long)getpid());
+
+	event_base_dispatch(px.base);
+
+	for (i = 0; i < (size_t)px.nwk; i++)
+		px_worker_free(px.wk[i]);
+	free(px.wk);
+	px_lset_unref(px.lset);
+	for (i = 0; i < 4; i++)
+		event_free(sev[i]);
+	event_free(px.done_ev);
+	if (px.drain_ev != NULL)
+		event_free(px.drain_ev);
+	event_base_free(px.base);
+	close(px.done_pipe[0]);
+	close(px.done_pipe[1]);
+	px_log(CONF_LOG_NOTICE, "stopped");
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config	*cfg;
+	bool		 check = false;
+	int		 ch, rc;
+
+	px.path = PX_DEFAULT_CONF;
+	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
+		switch (ch) {
+		case 'c':
+			px.path = optarg;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'V':
+			printf("v6front %s\n", V6F_VERSION);
+			return (0);
+		case 'h':
+			px_usage(stdout);
+			return (0);
+		default:
+			px_usage(stderr);
+			return (2);
+		}
+	}
+	if (optind != argc) {
+		px_usage(stderr);
+		return (2);
+	}
+	if ((cfg = px_load(px.path, true)) == NULL)
+		return (1);
+	if (check) {
+		printf("%s: configuration ok\n", px.path);
+		conf_unref(cfg);
+		return (0);
+	}
+	rc = px_run(cfg);
+	conf_unref(cfg);
+	return (rc);
+}

@@ -1,0 +1,253 @@
+/*
+ * proxy: the daemon itself.  main, CLI, signals, workers, listeners, sessions.
+ * Nothing outside proxy/ includes this header; it is the contract between
+ * the files of the module.
+ */
+#ifndef V6F_PROXY_H
+#define V6F_PROXY_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+
+struct event_base;
+struct event;
+struct evconnlistener;
+struct bufferevent;
+
+#define PX_PEERSTRLEN	CONF_ADDRSTRLEN	/* "[2001:db8::1]:51234" */
+#define PX_WORKERS_MAX	1024
+
+/* ---- daemon log (log.c): stderr, one write(2) per line, thread-safe ---- */
+
+/* Sets the most verbose level printed (CONF_LOG_*). */
+void	px_log_set_level(enum conf_log_level);
+
+/* True if a message at this level would be printed. */
+bool	px_log_enabled(enum conf_log_level);
+
+/* Prints "TIMESTAMP level: message" when level is enabled. */
+void	px_log(enum conf_log_level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* px_log at CONF_LOG_WARNING with ": strerror(errno)" appended. */
+void	px_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* px_log at CONF_LOG_WARNING. */
+void	px_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- generations (gen.c) ---- */
+
+/* One resolved backend: every address its servers resolved to. */
+struct px_backend {
+	const struct conf_backend *conf;	/* borrowed from gen->cfg */
+	struct conf_sockaddr	*addrs;		/* owned; naddrs >= 1 unless builtin */
+	size_t			 naddrs;
+};
+
+/*
+ * A generation: one loaded config plus what was resolved for it.  Sessions
+ * hold a reference, so a reload never pulls a config from under a session.
+ */
+struct px_gen {
+	const struct config	*cfg;		/* counted ref */
+	struct px_backend	*backends;	/* owned; parallel to cfg->backends */
+	unsigned		 id;		/* 1 for the first load, +1 per reload */
+	unsigned		 refs;
+};
+
+/* Resolves every backend of cfg (takes its own ref); NULL + err on failure. */
+struct px_gen	*px_gen_new(const struct config *cfg, unsigned id, char *err,
+		    size_t errlen);
+
+/* Takes a reference; returns its argument. */
+struct px_gen	*px_gen_ref(struct px_gen *);
+
+/* Drops a reference; frees the generation at zero.  NULL is ignored. */
+void	px_gen_unref(struct px_gen *);
+
+/* The resolved backend of a listener in this generation. */
+const struct px_backend *px_gen_backend(const struct px_gen *,
+		    const struct conf_backend *);
+
+/* ---- listening sockets (listen.c) ---- */
+
+/*
+ * One bound address, as one SO_REUSEPORT socket per worker.  Shared between
+ * the main thread and the workers by reference count; the sockets close when
+ * the last reference goes, so a listener kept across a reload never closes.
+ */
+struct px_lsock {
+	struct conf_sockaddr	 addr;
+	bool			 v6only;
+	bool			 freebind;
+	int			 backlog;
+	int			*fd;		/* nfd sockets, one per worker */
+	int			 nfd;
+	unsigned		 refs;
+};
+
+/* Binds nfd sockets for a listener address; NULL + err (errno kept). */
+struct px_lsock	*px_lsock_open(const struct conf_listener *,
+		    const struct conf_sockaddr *, int nfd, char *err,
+		    size_t errlen);
+
+/* True if l was opened with the options this listener bind asks for. */
+bool	px_lsock_same(const struct px_lsock *, const struct conf_listener *,
+	    const struct conf_sockaddr *);
+
+/* Takes a reference (thread-safe); returns its argument. */
+struct px_lsock	*px_lsock_ref(struct px_lsock *);
+
+/* Drops a reference; closes the sockets at zero.  NULL is ignored. */
+void	px_lsock_unref(struct px_lsock *);
+
+/*
+ * What a worker listens on: for each listener bind of a generation, the
+ * socket set and the listener config it serves.
+ */
+struct px_lbind {
+	struct px_lsock			*ls;	/* counted ref */
+	const struct conf_listener	*ln;	/* borrowed from the gen */
+};
+
+struct px_lset {
+	struct px_gen	*gen;		/* counted ref */
+	struct px_lbind	*b;		/* owned */
+	size_t		 n;
+	unsigned	 refs;
+};
+
+/* Takes a reference; returns its argument. */
+struct px_lset	*px_lset_ref(struct px_lset *);
+
+/* Drops a reference; releases the sockets and the gen at zero. */
+void	px_lset_unref(struct px_lset *);
+
+/*
+ * Builds the listener set for gen, reusing sockets of old (may be NULL)
+ * whose address and options did not change.  NULL + err on a bind failure,
+ * with nothing of old closed.
+ */
+struct px_lset	*px_lset_build(struct px_gen *gen, const struct px_lset *old,
+		    int nworkers, char *err, size_t errlen);
+
+/* ---- workers (worker.c) ---- */
+
+struct px_sess;
+TAILQ_HEAD(px_sesslist, px_sess);
+
+struct px_wlisten {
+	struct px_worker		*wk;	/* borrowed */
+	struct evconnlistener		*evl;	/* owned */
+	const struct px_lbind		*lb;	/* borrowed from wk->lset */
+	struct event			*retry;	/* owned; re-enables after EMFILE */
+};
+
+struct px_worker {
+	int			 idx;
+	pthread_t		 thr;
+	struct event_base	*base;		/* owned */
+	struct event		*ctl_ev;	/* owned */
+	int			 ctl_fd;	/* eventfd, owned */
+	int			 done_fd;	/* borrowed; written once at exit */
+
+	pthread_mutex_t		 mtx;		/* guards the two fields below */
+	struct px_lset		*next_lset;	/* handed over by main */
+	int			 cmd;		/* PX_WK_* bits */
+
+	struct px_lset		*lset;		/* counted ref; NULL when stopped */
+	struct px_wlisten	*wl;		/* owned; lset->n entries */
+	struct px_sesslist	 sessions;
+	size_t			 nsessions;
+	bool			 stopping;
+	unsigned		*rr;		/* owned; per backend round robin */
+	size_t			 nrr;
+};
+
+#define PX_WK_SWAP	0x1	/* take next_lset */
+#define PX_WK_STOP	0x2	/* stop accepting; exit when idle */
+#define PX_WK_ABORT	0x4	/* close every session now and exit */
+
+/* Creates worker idx (its base and control channel); NULL + err. */
+struct px_worker *px_worker_new(int idx, char *err, size_t errlen);
+
+/* Starts the worker's thread on lset (takes a ref); -1 on failure. */
+int	px_worker_start(struct px_worker *, struct px_lset *);
+
+/* From another thread: hand over a new listener set (takes a ref). */
+void	px_worker_swap(struct px_worker *, struct px_lset *);
+
+/* From another thread: post PX_WK_STOP or PX_WK_ABORT. */
+void	px_worker_cmd(struct px_worker *, int cmd);
+
+/* Joins the thread and frees the worker. */
+void	px_worker_free(struct px_worker *);
+
+/* Picks the next address of a backend for this worker (round robin). */
+const struct conf_sockaddr *px_worker_pick(struct px_worker *,
+		    const struct px_gen *, const struct px_backend *);
+
+/* ---- sessions (tcp.c, status.c) ---- */
+
+enum px_sess_kind {
+	PX_SESS_TCP,
+	PX_SESS_STATUS,
+};
+
+/* What every session kind shares; the first member of each session struct. */
+struct px_sess {
+	TAILQ_ENTRY(px_sess)	 entry;
+	enum px_sess_kind	 kind;
+	struct px_worker	*wk;		/* borrowed */
+	struct px_gen		*gen;		/* counted ref */
+	const struct conf_listener *ln;	/* borrowed from gen */
+	struct sockaddr_storage	 cli_addr;
+	struct sockaddr_storage	 loc_addr;
+	char			 peer[PX_PEERSTRLEN];	/* client "[v6]:port" */
+};
+
+/* Starts a TCP relay for an accepted socket (owns fd from now on). */
+void	px_tcp_start(struct px_worker *, const struct px_lbind *, int fd,
+	    const struct sockaddr *, socklen_t);
+
+/* Starts the built-in status responder on an accepted socket (owns fd). */
+void	px_status_start(struct px_worker *, const struct px_lbind *, int fd,
+	    const struct sockaddr *, socklen_t);
+
+/* Fills the shared part of a new session and links it into the worker. */
+void	px_sess_init(struct px_sess *, enum px_sess_kind, struct px_worker *,
+	    const struct px_lbind *, int fd, const struct sockaddr *,
+	    socklen_t);
+
+/* Unlinks a session from its worker and drops its gen; lets a stopping
+ * worker exit when it was the last. */
+void	px_sess_fini(struct px_sess *);
+
+/* Ends any session, whatever its kind or state. */
+void	px_sess_close(struct px_sess *, const char *why);
+
+/* Closes a TCP session (tcp.c). */
+void	px_tcp_close(struct px_sess *, const char *why);
+
+/* Closes a status session (status.c). */
+void	px_status_close(struct px_sess *, const char *why);
+
+/* ---- misc (util.c) ---- */
+
+/* Milliseconds on the monotonic clock. */
+uint64_t px_now_ms(void);
+
+/* Converts milliseconds to a struct timeval. */
+struct timeval px_ms_tv(uint64_t ms);
+
+/* Sets TCP_NODELAY on a (non-blocking) accepted or new TCP socket. */
+int	px_sock_tune(int fd);
+
+#endif

@@ -59,7 +59,10 @@ my $c = connect_tcp('::1', $ports[0]);
 syswrite($c, "hello");
 my $got = read_all($c, 5);
 my $dt = time() - $t0;
-ok(defined $got && $got eq '', 'refused backend: client sees EOF');
+# "hello" may still sit unread in the proxy's socket when it closes, and
+# then the kernel sends a reset instead of a FIN: both end the session.
+ok((defined $got && $got eq '') || $!{ECONNRESET},
+    'refused backend: client sees EOF or a reset');
 cmp_ok($dt, '<', 1, sprintf('refused backend: closed in %.3f s', $dt));
 ok($d->wait_log(qr/warning: refused: \[::1\]:\d+ -> 127\.0\.0\.1:$dead: connect failed: Connection refused/),
     'refused backend: logged with both addresses');
@@ -119,7 +122,11 @@ my $rss0 = rss_kb($d->pid);
 my @stalled = map { connect_tcp('::1', $ports[3]) } 1 .. 8;
 sleep(1.5);
 my $rss1 = rss_kb($d->pid);
-cmp_ok($rss1 - $rss0, '<', 8 * 1024,
+# Sanitizers keep freed blocks for a while (ASan's quarantine, valgrind's
+# freelist of 20 MB): allow for them, not for our own buffering.
+my $slack = ($ENV{V6F_ASAN_QUARANTINE_MB} // 0) * 1024 +
+    ($ENV{V6F_VALGRIND} ? 32 * 1024 : 0);
+cmp_ok($rss1 - $rss0, '<', 8 * 1024 + $slack,
     "8 stalled clients of a 64 MiB sender: RSS +" . ($rss1 - $rss0) . " KiB");
 $c = connect_tcp('::1', $ports[2]);
 syswrite($c, "still served");

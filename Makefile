@@ -129,7 +129,9 @@ fuzz: $(FUZZERS)
 
 fuzz-build/%: t/fuzz/%.c $(SRCS) $(HDRS)
 	@mkdir -p fuzz-build
-	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fno-omit-frame-pointer \
+	    -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined \
 	    $(shell pkg-config --cflags $(PKGS)) -o $@ $< \
 	    $(filter-out proxy/main.c,$(SRCS)) $(LDLIBS)
 

@@ -42,9 +42,10 @@ FUZZERS	:= $(FUZZ_SRCS:t/fuzz/%.c=fuzz-build/%)
 # Debian packages: to build, to test, to benchmark.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev libyaml-dev zlib1g-dev
 TEST_DEBS  := perl curl iproute2 procps
+DEV_DEBS   := valgrind clang cppcheck
 BENCH_DEBS := haproxy 6tunnel iperf3 util-linux
 
-.PHONY: all deps bench-deps run test suite check check-asan valgrind \
+.PHONY: all deps dev-deps bench-deps run test suite check check-asan valgrind \
 	fuzz install uninstall clean help units replays
 
 EXE	?= v6front
@@ -122,10 +123,18 @@ check-asan: deps
 
 # The suite with every v6front process under valgrind memcheck.
 valgrind: deps
+	$(call need_debs,$(DEV_DEBS),exit 1)
 	$(MAKE) $(EXE) units replays
+	for u in $(UNITS); do \
+	    valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite $$u >/dev/null || exit 1; done
 	V6F_VALGRIND=1 $(MAKE) suite
 
 fuzz: $(FUZZERS)
+$(FUZZERS): | dev-deps
+
+dev-deps:
+	$(call need_debs,$(DEV_DEBS),exit 1)
 
 fuzz-build/%: t/fuzz/%.c $(SRCS) $(HDRS)
 	@mkdir -p fuzz-build

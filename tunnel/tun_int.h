@@ -101,7 +101,7 @@ bool	tun_in_routes(const struct tun_ctx *, const uint8_t *a);
 
 /* Where the extension-header chain of an IPv6 packet leads. */
 struct tun_l4 {
-	size_t		 off;		/* upper-layer header, from the IPv6 one */
+	size_t		 off;		/* upper layer, from the IPv6 header */
 	uint8_t		 proto;		/* its protocol; TUN_PROTO_FRAG when the
 					   packet is a non-first fragment */
 	bool		 frag;		/* a Fragment header was seen */
@@ -119,18 +119,18 @@ int	tun_l4_find(const uint8_t *ip6, size_t len, struct tun_l4 *l4);
  * Internet checksum (RFC 1071).  tun_sum adds len bytes, as big-endian
  * 16-bit words, to a running sum; tun_fold turns a sum into the checksum.
  */
-uint64_t tun_sum(uint64_t sum, const uint8_t *p, size_t len);
-uint16_t tun_fold(uint64_t sum);
+uint64_t	tun_sum(uint64_t sum, const uint8_t *p, size_t len);
+uint16_t	tun_fold(uint64_t sum);
 
 /* The checksum of len bytes: an IPv4 header or an ICMPv4 message. */
-uint16_t tun_cksum(const uint8_t *p, size_t len);
+uint16_t	tun_cksum(const uint8_t *p, size_t len);
 
 /*
  * The checksum of an upper-layer message of len bytes with the IPv6
  * pseudo-header (RFC 8200 8.1) for src, dst and next header nh.  Over a
  * message whose checksum field is set, a correct one gives 0.
  */
-uint16_t tun_cksum6(const uint8_t *src, const uint8_t *dst, uint8_t nh,
+uint16_t	tun_cksum6(const uint8_t *src, const uint8_t *dst, uint8_t nh,
 	    const uint8_t *msg, size_t len);
 
 /*

@@ -164,16 +164,19 @@ tun_ctx_init(struct tun_ctx *cx, const struct conf_tunnel *ct, char *err,
 
 	memset(cx, 0, sizeof(*cx));
 	if (ct->role != CONF_TUN_CLIENT && ct->role != CONF_TUN_BROKER)
-		return (tun_ctx_err(err, errlen, "role is neither client nor broker"));
+		return (tun_ctx_err(err, errlen,
+		    "role is neither client nor broker"));
 	/*
 	 * The remote is the only source we take protocol 41 from, and the
 	 * local address names our link-local and the outer destination we
 	 * accept: neither may be left open.
 	 */
 	if (ct->remote.s_addr == 0)
-		return (tun_ctx_err(err, errlen, "remote IPv4 address is 0.0.0.0"));
+		return (tun_ctx_err(err, errlen,
+		    "remote IPv4 address is 0.0.0.0"));
 	if (ct->local.s_addr == 0)
-		return (tun_ctx_err(err, errlen, "local IPv4 address is 0.0.0.0"));
+		return (tun_ctx_err(err, errlen,
+		    "local IPv4 address is 0.0.0.0"));
 	if (ct->plen > 128)
 		return (tun_ctx_err(err, errlen, "prefix length past 128"));
 	if (tun_a6_unspec(ct->address.s6_addr) ||

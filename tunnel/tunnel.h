@@ -18,9 +18,9 @@
 #include "conf/conf.h"
 
 #define TUN_OUTER_LEN	20	/* the IPv4 header 6in4 adds, without options */
-#define TUN_IP4_MAX	65535	/* largest IPv4 datagram, outer header included */
+#define TUN_IP4_MAX	65535	/* largest IPv4 datagram, header included */
 #define TUN_INNER_MAX	(TUN_IP4_MAX - TUN_OUTER_LEN)
-#define TUN_ROUTES_MAX	32	/* client-side prefixes a tunnel context holds */
+#define TUN_ROUTES_MAX	32	/* client-side prefixes a context holds */
 
 /* tun_encap_hdr flags. */
 #define TUN_DF		0x1	/* set Don't Fragment (dynamic PMTU mode) */
@@ -37,9 +37,9 @@ enum tun_drop {
 	TUN_DROP_BAD_PROTO,	/* "bad_proto": IPv4 protocol is not 41 */
 	TUN_DROP_FRAGMENT,	/* "fragment": outer IPv4 fragment */
 	TUN_DROP_NOT_REMOTE,	/* "not_remote": outer source is not remote */
-	TUN_DROP_NOT_LOCAL,	/* "not_local": outer destination is not local */
+	TUN_DROP_NOT_LOCAL,	/* "not_local": outer dst is not local */
 	TUN_DROP_BAD_VERSION,	/* "bad_version": inner packet is not IPv6 */
-	TUN_DROP_BAD_LEN,	/* "bad_len": IPv6 payload longer than arrived */
+	TUN_DROP_BAD_LEN,	/* "bad_len": payload longer than arrived */
 	TUN_DROP_JUMBO,		/* "jumbo": IPv6 payload length 0 */
 	TUN_DROP_SRC_MARTIAN,	/* "src_martian": ::, ::1, ff00::/8, ... */
 	TUN_DROP_DST_MARTIAN,	/* "dst_martian": ::, ::1, ::/96, ... */
@@ -73,18 +73,20 @@ struct tun_ctx {
 	uint8_t		 plen;		/* ... and the tunnel prefix length */
 	uint8_t		 peer[16];	/* the other end's tunnel address */
 	uint8_t		 lladdr[16];	/* our link-local, fe80::<local> */
-	uint8_t		 snm[2][16];	/* solicited-node groups: addr, lladdr */
+	uint8_t		 snm[2][16];	/* solicited-node: addr, lladdr */
 	uint8_t		 ttl;		/* outer TTL we send with */
 	size_t		 nroutes;
-	struct tun_prefix routes[TUN_ROUTES_MAX];	/* client-side prefixes */
+	struct tun_prefix routes[TUN_ROUTES_MAX];	/* client side */
 };
 
 /*
  * Fills cx from a tunnel config.  Returns 0, or -1 with the reason in err
- * (errlen bytes, NUL-terminated) when the config cannot describe a tunnel:
- * a zero IPv4 endpoint, a multicast or unspecified IPv6 address, a prefix
- * length past 128, an IPv4 route, or more than TUN_ROUTES_MAX routes.  The
- * context copies what it needs: the config may go away afterwards.
+ * (errlen bytes, NUL-terminated; err may be NULL) when the config cannot
+ * describe a tunnel: an unknown role, a zero IPv4 endpoint, a multicast or
+ * unspecified IPv6 address, a peer equal to our address, a prefix length
+ * past 128, a ttl outside 1-255, an IPv4 route, or more than TUN_ROUTES_MAX
+ * routes.  The context copies what it needs: the config may go away
+ * afterwards.
  */
 int	tun_ctx_init(struct tun_ctx *cx, const struct conf_tunnel *,
 	    char *err, size_t errlen);
@@ -97,8 +99,8 @@ int	tun_ctx_init(struct tun_ctx *cx, const struct conf_tunnel *,
 struct tun_pkt {
 	size_t		 off;		/* inner IPv6 header: buf + off */
 	size_t		 len;		/* inner packet: 40 + payload length */
-	size_t		 trailing;	/* bytes past the inner packet, trimmed */
-	size_t		 l4off;		/* upper-layer header: buf + off + l4off */
+	size_t		 trailing;	/* bytes after it, trimmed */
+	size_t		 l4off;		/* upper layer: buf + off + l4off */
 	uint8_t		 proto;		/* upper-layer protocol, or 44 when this
 					   is a non-first fragment */
 	uint8_t		 icmp6_type;	/* when proto is 58 */
@@ -140,7 +142,7 @@ int	tun_encap_hdr(const struct tun_ctx *cx, uint8_t *hdr, size_t inner_len,
  * may see rx_pkts from one packet later than rx_bytes.
  */
 struct tun_stats {
-	uint64_t	 rx_pkts;	/* inner packets accepted from the tunnel */
+	uint64_t	 rx_pkts;	/* inner packets accepted */
 	uint64_t	 rx_bytes;	/* their inner bytes (out->len) */
 	uint64_t	 rx_trailing;	/* accepted packets that had bytes
 					   trimmed after the IPv6 payload */
@@ -148,7 +150,7 @@ struct tun_stats {
 	uint64_t	 tx_bytes;	/* their inner bytes */
 	uint64_t	 echo_tx;	/* echo requests sent to the peer */
 	uint64_t	 echo_rx;	/* matching echo replies */
-	uint64_t	 echo_rtt_ns;	/* RTT of the last reply; 0 before one */
+	uint64_t	 echo_rtt_ns;	/* last reply's RTT; 0 before one */
 	uint64_t	 drops[TUN_DROP_MAX];	/* by reason; [0] stays 0 */
 };
 

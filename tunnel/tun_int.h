@@ -181,13 +181,17 @@ int	tun_icmp4_mtu(const struct tun_ctx *, const uint8_t *buf, size_t len,
  * buf the solicited Neighbour Advertisement that goes back into the tunnel
  * and returns its length (TUN_NA_LEN).  Otherwise returns -1.
  *
- * Linux answers an NS on a TUN device itself: a TUN has no header_ops, and
- * for such a device ndisc_recv_ns sends the NA even though IFF_NOARP keeps
- * the kernel from soliciting.  So the data plane normally writes the NS to
- * the TUN like any packet and the kernel's NA comes back out of it; this
- * builder serves a data plane that must answer without the kernel (the TUN
- * not up yet, or our link-local not assigned to it).  Answering in both
- * places would send the peer two NAs: harmless, but the caller picks one.
+ * Why userspace answers at all: Linux does answer a unicast NS (the peer's
+ * unreachability probe) written into a TUN device, since a TUN has no
+ * header_ops and ndisc_recv_ns then replies even on an IFF_NOARP device,
+ * with the same NA as this one.  But a NOARP device never joins the
+ * solicited-node groups (only ff01::1 and ff02::1), so an NS sent to
+ * ff02::1:ffXX:XXXX is dropped unanswered; and the kernel only knows the
+ * addresses already on the interface.  So the data plane calls this first
+ * for every NS that tun_decap accepted: when it returns an NA, the NA goes
+ * back into the tunnel and the NS stops there; otherwise (an address we do
+ * not know of) the NS goes on to the TUN and the kernel may answer it.
+ * Either way the peer gets one answer.
  */
 int	tun_nd_answer(const struct tun_ctx *, const uint8_t *pkt, size_t len,
 	    uint8_t *buf, size_t buflen);

@@ -74,8 +74,9 @@ fz_inner(const struct tun_ctx *cx, const uint8_t *ip6, size_t len)
 	if (n != -1 && (n != TUN_NA_LEN || tun_cksum6(out + 8, out + 24,
 	    TUN_PROTO_ICMP6, out + 40, TUN_NA_LEN - 40) != 0))
 		__builtin_trap();
-	(void)tun_echo_rtt(cx, ip6, len, tun_rd16(ip6 + 4), UINT64_MAX / 2,
-	    &seq, &rtt);
+	if (tun_echo_rtt(cx, ip6, len, 0, UINT64_MAX / 2, &seq, &rtt) == 0 &&
+	    rtt > UINT64_MAX / 2)
+		__builtin_trap();
 	n = tun_ptb_build(cx, out, sizeof(out), ip6, len, 1280);
 	if (n != -1 && (n > TUN_IPV6_MIN_MTU || tun_cksum6(out + 8, out + 24,
 	    TUN_PROTO_ICMP6, out + 40, (size_t)n - 40) != 0))

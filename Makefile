@@ -39,6 +39,11 @@ FUZZ_SRCS := $(wildcard t/fuzz/fuzz_*.c)
 REPLAYS	:= $(FUZZ_SRCS:t/fuzz/%.c=$(BUILD)/t/fuzz/%)
 FUZZERS	:= $(FUZZ_SRCS:t/fuzz/%.c=fuzz-build/%)
 
+# Micro-benchmarks of one module: bench/NAME.c -> $(BUILD)/bench/NAME, linked
+# like a test.  (bench/*.sh drive whole daemons and build their own helpers.)
+MICRO	:= tun_decap
+BENCHES	:= $(MICRO:%=$(BUILD)/bench/%)
+
 # Debian packages: to build, to test, to benchmark.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev libyaml-dev zlib1g-dev
 TEST_DEBS  := perl curl iproute2 procps
@@ -46,7 +51,7 @@ DEV_DEBS   := valgrind clang cppcheck
 BENCH_DEBS := haproxy 6tunnel iperf3 util-linux
 
 .PHONY: all deps dev-deps bench-deps run test suite check check-asan valgrind \
-	fuzz install uninstall clean help units replays
+	fuzz install uninstall clean help units replays bench-build
 
 EXE	?= v6front
 
@@ -68,7 +73,12 @@ $(BUILD)/t/fuzz/%: t/fuzz/%.c t/fuzz/replay.c $(LIBOBJS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< t/fuzz/replay.c $(LIBOBJS) \
 	    $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench/%: bench/%.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS)
+
 units: $(UNITS)
+bench-build: $(BENCHES)
 replays: $(REPLAYS)
 
 # Installs what is missing.  As root it runs apt-get; otherwise it prints the
@@ -165,4 +175,5 @@ help:
 	@echo "make check-asan the suite under AddressSanitizer + UBSan"
 	@echo "make valgrind   the suite with v6front under valgrind memcheck"
 	@echo "make fuzz       libFuzzer targets in fuzz-build/ (clang)"
+	@echo "make bench-build micro-benchmarks in $(BUILD)/bench/"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"

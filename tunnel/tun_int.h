@@ -1,0 +1,199 @@
+/*
+ * Private to tunnel/: byte access, address classes, checksums and the ICMP
+ * builders and parsers the data plane uses around tun_decap.  Tests and the
+ * fuzzer include it too.
+ */
+#ifndef V6F_TUN_INT_H
+#define V6F_TUN_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tunnel/tunnel.h"
+
+#define TUN_IP4_HLEN	20	/* IPv4 header without options */
+#define TUN_IP6_HLEN	40	/* IPv6 fixed header */
+#define TUN_EXTHDR_MAX	8	/* extension headers walked before giving up */
+#define TUN_IPV6_MIN_MTU 1280	/* RFC 8200 */
+
+#define TUN_PROTO_ICMP4	1
+#define TUN_PROTO_IPV6	41
+#define TUN_PROTO_FRAG	44
+#define TUN_PROTO_ICMP6	58
+#define TUN_PROTO_NONE	59
+
+/* ICMPv6 types we build or look at (RFC 4443, RFC 4861). */
+#define TUN_ICMP6_PTB		2
+#define TUN_ICMP6_ECHO_REQ	128
+#define TUN_ICMP6_ECHO_REP	129
+#define TUN_ICMP6_RS		133
+#define TUN_ICMP6_REDIRECT	137
+#define TUN_ICMP6_NS		135
+#define TUN_ICMP6_NA		136
+
+/* Echo request: IPv6 header, ICMPv6 echo header, 8-byte tag, 8-byte time. */
+#define TUN_ECHO_LEN	(TUN_IP6_HLEN + 8 + 16)
+#define TUN_ECHO_TAG	"v6fecho1"
+
+/* Neighbour Advertisement without options: IPv6 header + 24 bytes. */
+#define TUN_NA_LEN	(TUN_IP6_HLEN + 24)
+
+static inline uint16_t
+tun_rd16(const uint8_t *p)
+{
+	return ((uint16_t)(p[0] << 8 | p[1]));
+}
+
+static inline uint32_t
+tun_rd32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3]);
+}
+
+static inline uint64_t
+tun_rd64(const uint8_t *p)
+{
+	return ((uint64_t)tun_rd32(p) << 32 | tun_rd32(p + 4));
+}
+
+static inline void
+tun_wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+tun_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void
+tun_wr64(uint8_t *p, uint64_t v)
+{
+	tun_wr32(p, (uint32_t)(v >> 32));
+	tun_wr32(p + 4, (uint32_t)v);
+}
+
+/* IPv6 address classes; a points at 16 bytes. */
+bool	tun_a6_unspec(const uint8_t *a);
+bool	tun_a6_loopback(const uint8_t *a);
+bool	tun_a6_multicast(const uint8_t *a);
+bool	tun_a6_linklocal(const uint8_t *a);
+bool	tun_a6_v4compat(const uint8_t *a);	/* ::/96 */
+bool	tun_a6_v4mapped(const uint8_t *a);	/* ::ffff:0:0/96 */
+bool	tun_a6_6to4_martian(const uint8_t *a);	/* 2002:<bogus v4>::/48 */
+
+/* True if a lies in pfx/plen (plen 0-128; bits past plen are ignored). */
+bool	tun_in_prefix(const uint8_t *a, const uint8_t *pfx, unsigned plen);
+
+/* Writes into snm the solicited-node group of a (RFC 4291 2.7.1). */
+void	tun_solicited_node(uint8_t *snm, const uint8_t *a);
+
+/* True if a lies in one of the context's routes. */
+bool	tun_in_routes(const struct tun_ctx *, const uint8_t *a);
+
+/* Where the extension-header chain of an IPv6 packet leads. */
+struct tun_l4 {
+	size_t		 off;		/* upper layer, from the IPv6 header */
+	uint8_t		 proto;		/* its protocol; TUN_PROTO_FRAG when the
+					   packet is a non-first fragment */
+	bool		 frag;		/* a Fragment header was seen */
+};
+
+/*
+ * Walks at most TUN_EXTHDR_MAX extension headers of the IPv6 packet at ip6
+ * (len bytes, 40 + payload length).  Returns 0 with l4 filled, or -1 when a
+ * header runs past len, a Hop-by-Hop header is not first, or the chain is
+ * longer than the bound.  Reads nothing at or past ip6 + len.
+ */
+int	tun_l4_find(const uint8_t *ip6, size_t len, struct tun_l4 *l4);
+
+/*
+ * Internet checksum (RFC 1071).  tun_sum adds len bytes, as big-endian
+ * 16-bit words, to a running sum; tun_fold turns a sum into the checksum.
+ */
+uint64_t	tun_sum(uint64_t sum, const uint8_t *p, size_t len);
+uint16_t	tun_fold(uint64_t sum);
+
+/* The checksum of len bytes: an IPv4 header or an ICMPv4 message. */
+uint16_t	tun_cksum(const uint8_t *p, size_t len);
+
+/*
+ * The checksum of an upper-layer message of len bytes with the IPv6
+ * pseudo-header (RFC 8200 8.1) for src, dst and next header nh.  Over a
+ * message whose checksum field is set, a correct one gives 0.
+ */
+uint16_t	tun_cksum6(const uint8_t *src, const uint8_t *dst, uint8_t nh,
+	    const uint8_t *msg, size_t len);
+
+/*
+ * Builds an ICMPv6 Echo Request from our address to the peer into buf
+ * (buflen >= TUN_ECHO_LEN): identifier id, sequence seq, and a payload of
+ * TUN_ECHO_TAG and now_ns, which the reply carries back.  Returns the packet
+ * length, or -1 if buf is too small.
+ */
+int	tun_echo_req(const struct tun_ctx *, uint8_t *buf, size_t buflen,
+	    uint16_t id, uint16_t seq, uint64_t now_ns);
+
+/*
+ * Recognises an inner IPv6 packet (as tun_decap delimits it) as the peer's
+ * Echo Reply to one of our requests with identifier id: from the peer to
+ * our address, checksum right, our tag, a send time not after now_ns.
+ * Returns 0 with *seq and *rtt_ns set, or -1 if it is anything else.
+ */
+int	tun_echo_rtt(const struct tun_ctx *, const uint8_t *pkt, size_t len,
+	    uint16_t id, uint64_t now_ns, uint16_t *seq, uint64_t *rtt_ns);
+
+/*
+ * Builds an ICMPv6 Packet Too Big (RFC 4443 3.2) reporting mtu for the IPv6
+ * packet pkt (len bytes), from our address to its source, quoting as much
+ * of it as keeps the result within 1280 bytes.  Returns the length, or -1
+ * when no PTB may be sent (RFC 4443 2.4 e): pkt is not IPv6, its source is
+ * unspecified or multicast, it is an ICMPv6 error, or its chain cannot be
+ * read; or when mtu < 1280 or buf is too small.
+ */
+int	tun_ptb_build(const struct tun_ctx *, uint8_t *buf, size_t buflen,
+	    const uint8_t *pkt, size_t len, uint32_t mtu);
+
+/*
+ * Reads an IPv4 packet as a raw IPPROTO_ICMP socket returns it (IPv4 header
+ * first).  If it is a Destination Unreachable / Fragmentation Needed (type
+ * 3 code 4) with a valid checksum that quotes one of our outer packets
+ * (protocol 41 from local to remote), returns 0 with the next-hop MTU in
+ * *mtu; a router that leaves the field 0 (pre-RFC 1191) gets the plateau
+ * below the quoted total length.  Otherwise returns -1.
+ */
+int	tun_icmp4_mtu(const struct tun_ctx *, const uint8_t *buf, size_t len,
+	    uint32_t *mtu);
+
+/*
+ * Answers a Neighbour Solicitation.  pkt is an inner IPv6 packet (len bytes)
+ * that tun_decap accepted.  If it is a valid NS (RFC 4861 7.1.1: hop limit
+ * 255, code 0, checksum, options well formed, not fragmented) from the peer
+ * or a link-local source, for our address or our link-local, writes into
+ * buf the solicited Neighbour Advertisement that goes back into the tunnel
+ * and returns its length (TUN_NA_LEN).  Otherwise returns -1.
+ *
+ * Why userspace answers at all: Linux does answer a unicast NS (the peer's
+ * unreachability probe) written into a TUN device, since a TUN has no
+ * header_ops and ndisc_recv_ns then replies even on an IFF_NOARP device,
+ * with the same NA as this one.  But a NOARP device never joins the
+ * solicited-node groups (only ff01::1 and ff02::1), so an NS sent to
+ * ff02::1:ffXX:XXXX is dropped unanswered; and the kernel only knows the
+ * addresses already on the interface.  So the data plane calls this first
+ * for every NS that tun_decap accepted: when it returns an NA, the NA goes
+ * back into the tunnel and the NS stops there; otherwise (an address we do
+ * not know of) the NS goes on to the TUN and the kernel may answer it.
+ * Either way the peer gets one answer.
+ */
+int	tun_nd_answer(const struct tun_ctx *, const uint8_t *pkt, size_t len,
+	    uint8_t *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * tunnel: a 6in4 tunnel (RFC 4213, IPv6 in IPv4, IP protocol 41) run from
+ * userspace.  This header is the packet layer: pure functions over byte
+ * buffers, shared by the data plane, the unit tests and the fuzzer.  They do
+ * no I/O, never allocate and never print; per-packet problems become a drop
+ * reason that the caller counts in struct tun_stats.
+ *
+ * Buffers may sit at any alignment: every field is read and written byte by
+ * byte in network order.
+ */
+#ifndef V6F_TUNNEL_H
+#define V6F_TUNNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+
+#define TUN_OUTER_LEN	20	/* the IPv4 header 6in4 adds, without options */
+#define TUN_IP4_MAX	65535	/* largest IPv4 datagram, header included */
+#define TUN_INNER_MAX	(TUN_IP4_MAX - TUN_OUTER_LEN)
+#define TUN_ROUTES_MAX	32	/* client-side prefixes a context holds */
+
+/* tun_encap_hdr flags. */
+#define TUN_DF		0x1	/* set Don't Fragment (dynamic PMTU mode) */
+
+/*
+ * Why tun_decap refused a packet.  The order is fixed: the values index
+ * tun_stats.drops and the names are what operators see, so new reasons go
+ * at the end, before TUN_DROP_MAX.
+ */
+enum tun_drop {
+	TUN_DROP_NONE = 0,	/* "none": accepted */
+	TUN_DROP_SHORT,		/* "short": fewer bytes than a header needs */
+	TUN_DROP_BAD_OUTER,	/* "bad_outer": IPv4 version, IHL or length */
+	TUN_DROP_BAD_PROTO,	/* "bad_proto": IPv4 protocol is not 41 */
+	TUN_DROP_FRAGMENT,	/* "fragment": outer IPv4 fragment */
+	TUN_DROP_NOT_REMOTE,	/* "not_remote": outer source is not remote */
+	TUN_DROP_NOT_LOCAL,	/* "not_local": outer dst is not local */
+	TUN_DROP_BAD_VERSION,	/* "bad_version": inner packet is not IPv6 */
+	TUN_DROP_BAD_LEN,	/* "bad_len": payload longer than arrived */
+	TUN_DROP_JUMBO,		/* "jumbo": IPv6 payload length 0 */
+	TUN_DROP_SRC_MARTIAN,	/* "src_martian": ::, ::1, ff00::/8, ... */
+	TUN_DROP_DST_MARTIAN,	/* "dst_martian": ::, ::1, ::/96, ... */
+	TUN_DROP_SRC_SPOOF,	/* "src_spoof": source not allowed for role */
+	TUN_DROP_DST_NOT_OURS,	/* "dst_not_ours": not for this end */
+	TUN_DROP_BAD_EXTHDR,	/* "bad_exthdr": header chain malformed */
+	TUN_DROP_ND_NOT_PEER,	/* "nd_not_peer": ND not from peer/link-local */
+	TUN_DROP_ND_BAD,	/* "nd_bad": ND hop limit, code or fragment */
+	TUN_DROP_MAX
+};
+
+/* The stable short name of a reason ("not_remote"); "unknown" if invalid. */
+const char	*tun_drop_name(enum tun_drop);
+
+/* An IPv6 prefix; only the first plen bits of addr are compared. */
+struct tun_prefix {
+	uint8_t		 addr[16];
+	uint8_t		 plen;		/* 0-128 */
+};
+
+/*
+ * What decapsulation checks packets against, built once from the config by
+ * tun_ctx_init and read-only afterwards, so one context may serve several
+ * threads.  Addresses are in network order.
+ */
+struct tun_ctx {
+	enum conf_tunnel_role role;
+	uint8_t		 local[4];	/* our IPv4 endpoint */
+	uint8_t		 remote[4];	/* the other end's IPv4 endpoint */
+	uint8_t		 addr[16];	/* our tunnel address ... */
+	uint8_t		 plen;		/* ... and the tunnel prefix length */
+	uint8_t		 peer[16];	/* the other end's tunnel address */
+	uint8_t		 lladdr[16];	/* our link-local, fe80::<local> */
+	uint8_t		 snm[2][16];	/* solicited-node: addr, lladdr */
+	uint8_t		 ttl;		/* outer TTL we send with */
+	size_t		 nroutes;
+	struct tun_prefix routes[TUN_ROUTES_MAX];	/* client side */
+};
+
+/*
+ * Fills cx from a tunnel config.  Returns 0, or -1 with the reason in err
+ * (errlen bytes, NUL-terminated; err may be NULL) when the config cannot
+ * describe a tunnel: an unknown role, a zero IPv4 endpoint, a multicast or
+ * unspecified IPv6 address, a peer equal to our address, a prefix length
+ * past 128, a ttl outside 1-255, an IPv4 route, or more than TUN_ROUTES_MAX
+ * routes.  The context copies what it needs: the config may go away
+ * afterwards.
+ */
+int	tun_ctx_init(struct tun_ctx *cx, const struct conf_tunnel *,
+	    char *err, size_t errlen);
+
+/*
+ * One packet that came out of the tunnel.  Offsets count from the start of
+ * the buffer given to tun_decap, except l4off which counts from the inner
+ * IPv6 header.
+ */
+struct tun_pkt {
+	size_t		 off;		/* inner IPv6 header: buf + off */
+	size_t		 len;		/* inner packet: 40 + payload length */
+	size_t		 trailing;	/* bytes after it, trimmed */
+	size_t		 l4off;		/* upper layer: buf + off + l4off */
+	uint8_t		 proto;		/* upper-layer protocol, or 44 when this
+					   is a non-first fragment */
+	uint8_t		 icmp6_type;	/* when proto is 58 */
+	bool		 frag;		/* carries an IPv6 Fragment header */
+	enum tun_drop	 drop;		/* TUN_DROP_NONE when accepted */
+};
+
+/*
+ * Checks one datagram as a raw AF_INET/SOCK_RAW/IPPROTO_IPV6 socket on Linux
+ * returns it: the outer IPv4 header, options included, then the payload,
+ * already reassembled by the kernel.  Returns 0 and the inner packet's place
+ * in out (no copy), or -1 with out->drop saying why.  Bytes after the IPv6
+ * payload are not part of the packet: they are left out of out->len and
+ * their number is in out->trailing, so the caller writes exactly out->len
+ * bytes to the TUN device.  No checksum is verified: the kernel checked the
+ * outer one, and the inner ones belong to the kernel's IPv6 stack.
+ */
+int	tun_decap(const struct tun_ctx *cx, struct tun_pkt *out,
+	    const uint8_t *buf, size_t len);
+
+/*
+ * Writes the TUN_OUTER_LEN-byte outer IPv4 header for an inner packet of
+ * inner_len bytes into hdr, for a raw socket with IP_HDRINCL: TTL from the
+ * config, protocol 41, local to remote, the caller's id, TOS 0, and DF only
+ * with TUN_DF (RFC 4213 3.2: fixed-MTU tunnels leave DF clear so that IPv4
+ * routers fragment; dynamic PMTU mode sets it and relies on ICMPv4).
+ * Returns 0, or -1 when inner_len does not fit an IPv4 datagram.  A raw
+ * socket without IP_HDRINCL needs none of this: the kernel builds the header
+ * itself (source, its own ID, TTL from IP_TTL, DF from IP_MTU_DISCOVER).
+ */
+int	tun_encap_hdr(const struct tun_ctx *cx, uint8_t *hdr, size_t inner_len,
+	    uint16_t id, int flags);
+
+/*
+ * Tunnel counters.  Exactly one thread, the data plane, writes them, through
+ * tun_stats_rx/tx and the echo helpers, with relaxed atomic stores.  Any
+ * other thread reads each field with __atomic_load_n(&f, __ATOMIC_RELAXED)
+ * or copies them all with tun_stats_read.  Fields are independent: a reader
+ * may see rx_pkts from one packet later than rx_bytes.
+ */
+struct tun_stats {
+	uint64_t	 rx_pkts;	/* inner packets accepted */
+	uint64_t	 rx_bytes;	/* their inner bytes (out->len) */
+	uint64_t	 rx_trailing;	/* accepted packets that had bytes
+					   trimmed after the IPv6 payload */
+	uint64_t	 tx_pkts;	/* inner packets sent into the tunnel */
+	uint64_t	 tx_bytes;	/* their inner bytes */
+	uint64_t	 echo_tx;	/* echo requests sent to the peer */
+	uint64_t	 echo_rx;	/* matching echo replies */
+	uint64_t	 echo_rtt_ns;	/* last reply's RTT; 0 before one */
+	uint64_t	 drops[TUN_DROP_MAX];	/* by reason; [0] stays 0 */
+};
+
+/* Counts one tun_decap result: accepted bytes or the drop reason. */
+void	tun_stats_rx(struct tun_stats *, const struct tun_pkt *);
+
+/* Counts one inner packet of len bytes sent into the tunnel. */
+void	tun_stats_tx(struct tun_stats *, size_t len);
+
+/* Counts an echo request sent, or a reply received with its RTT. */
+void	tun_stats_echo_tx(struct tun_stats *);
+void	tun_stats_echo_rx(struct tun_stats *, uint64_t rtt_ns);
+
+/* Copies every counter from a live src with relaxed loads; any thread. */
+void	tun_stats_read(struct tun_stats *dst, const struct tun_stats *src);
+
+#endif

@@ -25,22 +25,22 @@ struct dirdef {
 };
 
 static const struct dirdef dirs[] = {
-	{ "a",   ALOG_D_UA_IP,		P_OPT,  ALOG_PC_TEXT },
-	{ "A",   ALOG_D_LOCAL_IP,	P_NONE, ALOG_PC_TEXT },
+	{ "a",   ALOG_D_UA_IP,		P_OPT,  ALOG_PC_TOKEN },
+	{ "A",   ALOG_D_LOCAL_IP,	P_NONE, ALOG_PC_TOKEN },
 	{ "B",   ALOG_D_BODY,		P_NONE, ALOG_PC_NUM },
 	{ "b",   ALOG_D_BODY_CLF,	P_NONE, ALOG_PC_NUM },
 	{ "C",   ALOG_D_COOKIE,		P_NAME, ALOG_PC_TEXT },
 	{ "D",   ALOG_D_DURATION_US,	P_NONE, ALOG_PC_NUM },
 	{ "e",   ALOG_D_ENV,		P_NAME, ALOG_PC_TEXT },
 	{ "f",   ALOG_D_FILENAME,	P_NONE, ALOG_PC_TEXT },
-	{ "h",   ALOG_D_HOST,		P_OPT,  ALOG_PC_TEXT },
-	{ "H",   ALOG_D_PROTO,		P_NONE, ALOG_PC_TEXT },
+	{ "h",   ALOG_D_HOST,		P_OPT,  ALOG_PC_TOKEN },
+	{ "H",   ALOG_D_PROTO,		P_NONE, ALOG_PC_TOKEN },
 	{ "i",   ALOG_D_REQ_HDR,	P_NAME, ALOG_PC_TEXT },
 	{ "I",   ALOG_D_BYTES_IN,	P_NONE, ALOG_PC_NUM },
 	{ "k",   ALOG_D_KEEPALIVES,	P_NONE, ALOG_PC_NUM },
 	{ "l",   ALOG_D_LOGNAME,	P_NONE, ALOG_PC_TEXT },
 	{ "L",   ALOG_D_LOG_ID,		P_NONE, ALOG_PC_TEXT },
-	{ "m",   ALOG_D_METHOD,		P_NONE, ALOG_PC_TEXT },
+	{ "m",   ALOG_D_METHOD,		P_NONE, ALOG_PC_TOKEN },
 	{ "n",   ALOG_D_NOTE,		P_NAME, ALOG_PC_TEXT },
 	{ "o",   ALOG_D_RESP_HDR,	P_NAME, ALOG_PC_TEXT },
 	{ "O",   ALOG_D_BYTES_OUT,	P_NONE, ALOG_PC_NUM },
@@ -58,11 +58,11 @@ static const struct dirdef dirs[] = {
 	{ "v",   ALOG_D_SERVER,		P_NONE, ALOG_PC_TEXT },
 	{ "V",   ALOG_D_SERVER_NAME,	P_NONE, ALOG_PC_TEXT },
 	{ "x",   ALOG_D_SSL_VAR,	P_NAME, ALOG_PC_TEXT },
-	{ "X",   ALOG_D_CONN,		P_NONE, ALOG_PC_TEXT },
+	{ "X",   ALOG_D_CONN,		P_NONE, ALOG_PC_TOKEN },
 	{ "^ti", ALOG_D_TRAILER_IN,	P_NAME, ALOG_PC_TEXT },
 	{ "^to", ALOG_D_TRAILER_OUT,	P_NAME, ALOG_PC_TEXT },
 	{ "^FB", ALOG_D_TTFB,		P_NONE, ALOG_PC_NUM },
-	{ "^xb", ALOG_D_SRV_ADDR,	P_OPT,  ALOG_PC_TEXT },
+	{ "^xb", ALOG_D_SRV_ADDR,	P_OPT,  ALOG_PC_TOKEN },
 	{ "^xc", ALOG_D_SRV_CONNECT,	P_OPT,  ALOG_PC_NUM },
 	{ "^xe", ALOG_D_END,		P_NONE, ALOG_PC_TEXT },
 	{ "^xf", ALOG_D_SRV_FIRST,	P_OPT,  ALOG_PC_NUM },
@@ -284,7 +284,7 @@ comp_param(struct comp *c, const struct dirdef *d, struct alog_item *it,
 			it->sub = ALOG_PID_TID;
 		else if (is(param, "hextid")) {
 			it->sub = ALOG_PID_HEXTID;
-			it->pclass = ALOG_PC_TEXT;
+			it->pclass = ALOG_PC_TOKEN;
 		} else
 			break;
 		return (0);
@@ -405,7 +405,6 @@ comp_dir(struct comp *c, size_t *i)
 	const char *param = "", *close;
 	size_t col = *i + 1, pcol = 0, bang = 0, k, n;
 	bool has = false;
-	char name[32];
 
 	it = &f->item[f->nitem];
 	memset(it, 0, sizeof(*it));
@@ -483,6 +482,8 @@ comp_dir(struct comp *c, size_t *i)
 			break;
 		}
 	if (d == NULL) {
+		char name[32];
+
 		dname(s + *i, n, name, sizeof(name));
 		comp_err(c, col, "unknown directive %%%s", name);
 		return (-1);
@@ -494,8 +495,7 @@ comp_dir(struct comp *c, size_t *i)
 		it->id = ALOG_D_STATUS_FINAL;
 	if (comp_param(c, d, it, param, has, has ? pcol : col) == -1)
 		return (-1);
-	f->nitem++;
-	f->nfield++;
+	f->fitem[f->nfield++] = (uint32_t)f->nitem++;
 	return (0);
 }
 
@@ -512,7 +512,8 @@ comp_parsable(const struct alog_fmt *f)
 		if (f->item[k].id == ALOG_D_LIT ||
 		    f->item[k + 1].id == ALOG_D_LIT)
 			continue;
-		if (f->item[k].pclass != ALOG_PC_TEXT)
+		if (f->item[k].pclass == ALOG_PC_NUM ||
+		    f->item[k].pclass == ALOG_PC_TIME)
 			continue;
 		if (f->item[k + 1].id == ALOG_D_QUERY &&
 		    f->item[k].id != ALOG_D_QUERY)
@@ -555,6 +556,7 @@ alog_fmt_compile(const char *fmt, char *err, size_t errlen)
 	    (f->item = calloc(len + 1, sizeof(*f->item))) == NULL ||
 	    (f->cond = calloc(len + 1, sizeof(*f->cond))) == NULL ||
 	    (f->text = malloc(2 * len + 2)) == NULL ||
+	    (f->fitem = calloc(len + 1, sizeof(*f->fitem))) == NULL ||
 	    (f->src = strdup(fmt)) == NULL) {
 		comp_err(&c, 1, "out of memory");
 		alog_fmt_free(f);
@@ -583,6 +585,7 @@ alog_fmt_free(struct alog_fmt *f)
 	free(f->cond);
 	free(f->text);
 	free(f->src);
+	free(f->fitem);
 	free(f);
 }
 

@@ -23,6 +23,7 @@
  */
 enum alog_pclass {
 	ALOG_PC_TEXT = 0,	/* anything: needs a literal after it */
+	ALOG_PC_TOKEN,		/* never holds a space (address, method) */
 	ALOG_PC_NUM,		/* digits, or "-" alone */
 	ALOG_PC_TIME,		/* "[...]" */
 };
@@ -45,6 +46,7 @@ struct alog_fmt {
 	uint16_t	*cond;		/* all condition lists */
 	char		*text;		/* literals, then NUL-ended params */
 	char		*src;		/* the format text */
+	uint32_t	*fitem;		/* item index of each field */
 	size_t		 nfield;
 	bool		 parsable;
 };

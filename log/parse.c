@@ -34,11 +34,10 @@ static size_t
 find_lit(const char *line, size_t pos, size_t lim, const char *lit,
     size_t litlen, size_t start)
 {
-	const char *q;
-	size_t at;
-
 	while (pos < lim) {
-		q = memchr(line + pos, lit[0], lim - pos);
+		const char *q = memchr(line + pos, lit[0], lim - pos);
+		size_t at;
+
 		if (q == NULL)
 			break;
 		at = (size_t)(q - line);
@@ -77,18 +76,34 @@ num_ok(const char *p, size_t n)
 	return (true);
 }
 
+/* True if field k may end at another candidate when a later one fails. */
+static bool
+retryable(const struct alog_fmt *f, size_t k)
+{
+	const struct alog_item *nx;
+
+	if (k + 1 >= f->nitem || f->item[k].pclass == ALOG_PC_NUM ||
+	    f->item[k].pclass == ALOG_PC_TIME)
+		return (false);
+	nx = &f->item[k + 1];
+	if (nx->id == ALOG_D_LIT)
+		return (k + 2 < f->nitem);
+	return (nx->id == ALOG_D_QUERY);
+}
+
 /*
- * Where field k, starting at pos, ends.  Returns the offset, or an
- * ALOG_PERR_* code (negative).
+ * Where field k, starting at pos, ends.  A terminator is searched from
+ * "from" (pos on a first try, past the last candidate on a retry); *tend
+ * gets the candidate used, the retry point.  Returns the end offset, or
+ * an ALOG_PERR_* code (negative).
  */
 static long
 field_end(const struct alog_fmt *f, size_t k, const char *line, size_t pos,
-    size_t len)
+    size_t len, size_t from, size_t *tend)
 {
 	const struct alog_item *it = &f->item[k];
 	const struct alog_item *nx = k + 1 < f->nitem ? &f->item[k + 1] : NULL;
-	const char *lit, *q;
-	size_t at;
+	const char *q;
 	long e;
 
 	if (it->pclass == ALOG_PC_TIME && pos < len && line[pos] == '[') {
@@ -99,7 +114,9 @@ field_end(const struct alog_fmt *f, size_t k, const char *line, size_t pos,
 	if (nx == NULL)
 		return ((long)len);
 	if (nx->id == ALOG_D_LIT) {
-		lit = f->text + nx->off;
+		const char *lit = f->text + nx->off;
+		size_t at;
+
 		if (k + 2 == f->nitem) {
 			/* The last literal closes the line. */
 			if (len - pos < nx->len || memcmp(line + len - nx->len,
@@ -107,28 +124,62 @@ field_end(const struct alog_fmt *f, size_t k, const char *line, size_t pos,
 				return (ALOG_PERR_SHORT);
 			return ((long)(len - nx->len));
 		}
-		at = find_lit(line, pos, len, lit, nx->len, pos);
+		at = find_lit(line, from, len, lit, nx->len, pos);
 		if (at == len)
 			return (ALOG_PERR_SHORT);
+		*tend = at;
 		return ((long)at);
 	}
-	if (it->pclass != ALOG_PC_TEXT)
+	if (it->pclass == ALOG_PC_NUM)
 		return ((long)num_end(line, pos, len));
 	/* Only %q may follow a text field directly: it starts at a '?'. */
-	if ((e = field_end(f, k + 1, line, pos, len)) < 0)
+	if ((e = field_end(f, k + 1, line, pos, len, from, tend)) < 0)
 		return (e);
 	if ((q = memchr(line + pos, '?', (size_t)e - pos)) != NULL)
 		return ((long)(q - line));
 	return (e);
 }
 
+/* Checks a field against what its directive can write. */
+static bool
+field_ok(const struct alog_item *it, const char *p, size_t n)
+{
+	switch (it->pclass) {
+	case ALOG_PC_NUM:
+		return (num_ok(p, n));
+	case ALOG_PC_TOKEN:
+		return (memchr(p, ' ', n) == NULL);
+	case ALOG_PC_TIME:
+		return ((n == 1 && p[0] == '-') || (n >= 2 && p[0] == '['));
+	}
+	if (it->id == ALOG_D_QUERY)
+		return (n == 0 || p[0] == '?' || (n == 1 && p[0] == '-'));
+	return (true);
+}
+
+#define PARSE_RETRY_MAX	64	/* fields that can be retried per line */
+#define PARSE_TRIES_MAX	64	/* retries before a line is malformed */
+
+/*
+ * Fields are taken left to right, each ending at the first unescaped
+ * occurrence of the literal after it; that is the whole cost for a line
+ * written by an Apache-escaping server.  When a later field or literal
+ * does not fit (a raw quote in an old log, a space in %U before %q), the
+ * last free-text field is retried at its next candidate, a bounded number
+ * of times so that hostile lines cost little.
+ */
 int
 alog_fmt_parse(const struct alog_fmt *f, const char *line, size_t len,
     struct alog_field *fld, size_t nfld)
 {
+	struct {
+		size_t	field;
+		size_t	tend;
+	} bt[PARSE_RETRY_MAX];
 	const struct alog_item *it;
-	size_t k, pos = 0, n = 0;
-	long e;
+	size_t k = 0, pos = 0, n = 0, nbt = 0, tries = 0, from, tend = 0;
+	int err = 0, e;
+	long end;
 
 	if (len > 0 && line[len - 1] == '\n')
 		len--;
@@ -138,35 +189,60 @@ alog_fmt_parse(const struct alog_fmt *f, const char *line, size_t len,
 		return (ALOG_PERR_FORMAT);
 	if (nfld < f->nfield)
 		return (ALOG_PERR_SPACE);
-	for (k = 0; k < f->nitem; k++) {
+	from = 0;
+	for (;;) {
+		if (k == f->nitem) {
+			if (pos == len)
+				return ((int)n);
+			e = ALOG_PERR_TRAILING;
+			goto retry;
+		}
 		it = &f->item[k];
 		if (it->id == ALOG_D_LIT) {
 			if (len - pos < it->len ||
-			    memcmp(line + pos, f->text + it->off, it->len) != 0)
-				return (ALOG_PERR_LITERAL);
+			    memcmp(line + pos, f->text + it->off, it->len) != 0) {
+				e = ALOG_PERR_LITERAL;
+				goto retry;
+			}
 			pos += it->len;
+			k++;
 			continue;
 		}
-		if ((e = field_end(f, k, line, pos, len)) < 0)
-			return ((int)e);
+		if (from < pos)
+			from = pos;
+		if ((end = field_end(f, k, line, pos, len, from, &tend)) < 0) {
+			e = (int)end;
+			goto retry;
+		}
+		if (!field_ok(it, line + pos, (size_t)end - pos)) {
+			e = ALOG_PERR_FIELD;
+			goto retry;
+		}
 		fld[n].p = line + pos;
-		fld[n].len = (size_t)e - pos;
+		fld[n].len = (size_t)end - pos;
 		fld[n].param = it->len > 0 ? f->text + it->off : "";
 		fld[n].id = it->id;
 		fld[n].sub = it->sub;
-		if (it->pclass == ALOG_PC_NUM &&
-		    !num_ok(fld[n].p, fld[n].len))
-			return (ALOG_PERR_FIELD);
-		if (it->pclass == ALOG_PC_TIME && !(fld[n].len == 1 &&
-		    fld[n].p[0] == '-') && (fld[n].len < 2 ||
-		    fld[n].p[0] != '['))
-			return (ALOG_PERR_FIELD);
-		pos = (size_t)e;
+		if (retryable(f, k) && nbt < PARSE_RETRY_MAX) {
+			bt[nbt].field = n;
+			bt[nbt++].tend = tend;
+		}
+		pos = (size_t)end;
+		from = 0;
 		n++;
+		k++;
+		continue;
+retry:
+		if (err == 0)
+			err = e;
+		if (nbt == 0 || ++tries > PARSE_TRIES_MAX)
+			return (err);
+		nbt--;
+		n = bt[nbt].field;
+		k = f->fitem[n];
+		pos = (size_t)(fld[n].p - line);
+		from = bt[nbt].tend + 1;
 	}
-	if (pos != len)
-		return (ALOG_PERR_TRAILING);
-	return ((int)n);
 }
 
 const char *
@@ -206,10 +282,10 @@ alog_field_unescape(const char *p, size_t len, char *out, size_t outlen)
 {
 	size_t i, o = 0;
 	int hi, lo;
-	char ch;
 
 	for (i = 0; i < len; i++) {
-		ch = p[i];
+		char ch = p[i];
+
 		if (ch == '\\' && i + 1 < len) {
 			switch (p[i + 1]) {
 			case '"':
@@ -336,7 +412,6 @@ alog_addr_parse(const char *p, size_t len, uint8_t addr[16], uint16_t *port)
 {
 	char b[INET6_ADDRSTRLEN + 1];
 	const char *end = p + len, *a, *ae, *pc, *z;
-	unsigned long v = 0;
 	size_t alen;
 
 	if (port != NULL)
@@ -367,6 +442,8 @@ alog_addr_parse(const char *p, size_t len, uint8_t addr[16], uint16_t *port)
 		}
 	}
 	if (pc != NULL) {
+		unsigned long v = 0;
+
 		for (; pc < end; pc++) {
 			if (*pc < '0' || *pc > '9')
 				return (-1);

@@ -224,8 +224,6 @@ addr_text(const struct sockaddr *sa, bool with_port, char *buf)
 	const uint8_t *a;
 	uint16_t port;
 	size_t o = 0;
-	char pb[8];
-	int n;
 
 	if (sa == NULL)
 		return (0);
@@ -248,7 +246,9 @@ addr_text(const struct sockaddr *sa, bool with_port, char *buf)
 	} else
 		return (0);
 	if (with_port) {
-		n = snprintf(pb, sizeof(pb), ":%u", (unsigned)port);
+		char pb[8];
+		int n = snprintf(pb, sizeof(pb), ":%u", (unsigned)port);
+
 		memcpy(buf + o, pb, (size_t)n);
 		o += (size_t)n;
 	}
@@ -533,11 +533,12 @@ static struct alog_str
 rec_path(const struct alog_rec *r)
 {
 	struct alog_str s = r->path;
-	const char *q;
 
 	if (s.p == NULL && r->target.p != NULL) {
+		const char *q = memchr(r->target.p, '?', r->target.len);
+
 		s = r->target;
-		if ((q = memchr(s.p, '?', s.len)) != NULL)
+		if (q != NULL)
 			s.len = (size_t)(q - s.p);
 	}
 	return (s);
@@ -546,14 +547,16 @@ rec_path(const struct alog_rec *r)
 static void
 put_query(struct out *o, const struct alog_rec *r)
 {
-	const char *q;
-
 	if (r->query.p != NULL) {
 		putc1(o, '?');
 		put_esc(o, r->query.p, r->query.len);
-	} else if (r->path.p == NULL && r->target.p != NULL &&
-	    (q = memchr(r->target.p, '?', r->target.len)) != NULL)
-		put_esc(o, q, r->target.len - (size_t)(q - r->target.p));
+	} else if (r->path.p == NULL && r->target.p != NULL) {
+		const char *q = memchr(r->target.p, '?', r->target.len);
+
+		if (q != NULL)
+			put_esc(o, q, r->target.len -
+			    (size_t)(q - r->target.p));
+	}
 }
 
 static void
@@ -578,10 +581,11 @@ put_srv(struct out *o, const struct alog_rec *r, uint8_t part)
 {
 	char b[ALOG_ADDRSTRLEN];
 	size_t n;
-	int port;
 
 	if (part == ALOG_ADDR_PORT) {
-		if ((port = sa_port(r->srv)) < 0)
+		int port = sa_port(r->srv);
+
+		if (port < 0)
 			putc1(o, '-');
 		else
 			put_u64(o, (uint64_t)port);
@@ -762,13 +766,13 @@ alog_fmt_render(const struct alog_fmt *f, const struct alog_rec *r,
     char *buf, size_t len)
 {
 	struct out o = { buf, buf + len, false };
-	const struct alog_item *it;
 	size_t k;
 
 	if (len > INT32_MAX)
 		o.end = buf + INT32_MAX;
 	for (k = 0; k < f->nitem && !o.full; k++) {
-		it = &f->item[k];
+		const struct alog_item *it = &f->item[k];
+
 		if (it->id == ALOG_D_LIT)
 			put(&o, f->text + it->off, it->len);
 		else if (it->ncond > 0 && !cond_ok(f, it, r->status))

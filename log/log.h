@@ -122,8 +122,9 @@
  *
  * IPv6 is written in RFC 5952 form (lowercase, longest zero run as "::",
  * the first one on a tie, no "::" for a single zero group); an IPv4-mapped
- * address is written as plain dotted IPv4, as Apache does.  Zone indexes
- * are not written.
+ * address is written as plain dotted IPv4, as Apache does.  The deprecated
+ * IPv4-compatible form (::192.0.2.1) stays in hex, "::c000:201", as RFC
+ * 5952 has it.  Zone indexes are not written.
  *
  * NAMED FORMATS (alog_fmt_named)
  *
@@ -143,9 +144,21 @@
  * literal begins, and a last field runs to the end of the line.  So "%r"
  * and headers in quotes may hold spaces and \" escapes, and the unquoted
  * %{User-agent}i of "agent" takes the whole line.  %t is taken from '[' to
- * ']'.  Two directives with no literal between them can be split only when
- * the first has a fixed shape (a number, %t) or the second is %q, which
- * begins at the first '?'; other formats compile but do not parse.
+ * ']'.  Numbers must be digits or "-"; addresses, %m, %H and %X must hold
+ * no space.  When a split leaves a field that breaks those rules or a
+ * literal that does not match, the last free-text field is retried at the
+ * next place its literal appears (at most 64 retries per line): that reads
+ * raw quotes of non-escaping servers inside "%r", and a %U with spaces.
+ * Two directives with no literal between them can be split only when the
+ * first has a fixed shape (a number, %t) or the second is %q, which begins
+ * at the first '?' (a query may hold '?', a decoded %U rarely does); other
+ * formats compile and render but do not parse (alog_fmt_parsable).
+ *
+ * TIME ZONE
+ *
+ * %t and %{FORMAT}t use localtime_r.  The process must call tzset() before
+ * it starts threads, and again (with a new second) if TZ changes: each
+ * thread keeps the local time of the last two seconds it wrote.
  */
 #ifndef V6F_LOG_H
 #define V6F_LOG_H
@@ -305,8 +318,8 @@ struct alog_rec {
 	struct alog_str	 host;		/* %V: Host header host, lowercased,
 					   without port */
 	struct alog_str	 user;		/* %u */
-	long		 pid;		/* %P */
-	uint64_t	 tid;		/* %{tid}P %{hextid}P */
+	long		 pid;		/* %P; 0 = none */
+	uint64_t	 tid;		/* %{tid}P %{hextid}P; 0 = none */
 	const struct alog_hdr *req_hdr;	/* %i %C */
 	size_t		 nreq_hdr;
 	const struct alog_hdr *resp_hdr;	/* %o */
@@ -369,7 +382,8 @@ int	alog_fmt_render(const struct alog_fmt *, const struct alog_rec *,
 struct alog_field {
 	const char	*p;		/* into the line */
 	size_t		 len;
-	const char	*param;		/* the directive's {param}, or "" */
+	const char	*param;		/* the directive's {param}, or "";
+					   lives as long as the program */
 	uint8_t		 id;		/* enum alog_dir */
 	uint8_t		 sub;		/* enum alog_time, alog_unit, ... */
 };

@@ -686,7 +686,9 @@ put_item(struct out *o, const struct alog_fmt *f, const struct alog_item *it,
 		break;
 	case ALOG_D_PID:
 		if (it->sub == ALOG_PID_PID)
-			put_num(o, r->pid);
+			put_num(o, r->pid > 0 ? r->pid : -1);
+		else if (r->tid == 0)
+			putc1(o, '-');
 		else if (it->sub == ALOG_PID_TID)
 			put_u64(o, r->tid);
 		else {

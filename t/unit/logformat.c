@@ -447,6 +447,33 @@ test_named(void)
 	alog_fmt_free(f);
 }
 
+/* A record nobody filled: every directive has its "none" form. */
+static void
+test_empty(void)
+{
+	struct alog_rec r;
+	struct alog_fmt *f;
+	char err[128], buf[1024];
+
+	f = alog_fmt_compile("%a %{c}a %A %B %b %{x}C %D %h %H %{x}i %I %k %l "
+	    "%m %{x}o %O %p %{remote}p %P %{tid}P %{hextid}P [%q] %r %s %>s %S "
+	    "%T %u %U %v %V %X %^xb %{port}^xb %^xc %^xe %^xf %^xl %^xn", err,
+	    sizeof(err));
+	alog_rec_init(&r);
+	is_str(render(f, &r, buf, sizeof(buf)), "- - - 0 - - 0 - - - - 0 - "
+	    "- - - - - - - - [] - - - - 0 - - - - - - - - - - - -",
+	    "empty record: \"-\" for everything it lacks");
+	alog_fmt_free(f);
+	f = alog_fmt_compile("%h%l", err, sizeof(err));
+	ok(f != NULL && !alog_fmt_parsable(f),
+	    "%%h%%l compiles but cannot be parsed back");
+	alog_fmt_free(f);
+	f = alog_fmt_compile("%U%q %>s%b%t%h", err, sizeof(err));
+	ok(f != NULL && alog_fmt_parsable(f),
+	    "%%U%%q %%>s%%b%%t%%h can be parsed back");
+	alog_fmt_free(f);
+}
+
 struct cerr {
 	const char	*fmt;
 	const char	*want;
@@ -1175,6 +1202,7 @@ main(void)
 
 	test_golden();
 	test_named();
+	test_empty();
 	test_errors();
 	test_injection();
 	test_roundtrip();

@@ -88,7 +88,8 @@ retryable(const struct alog_fmt *f, size_t k)
 	nx = &f->item[k + 1];
 	if (nx->id == ALOG_D_LIT)
 		return (k + 2 < f->nitem);
-	return (nx->id == ALOG_D_QUERY);
+	/* Before %q: retried where %q itself would be. */
+	return (nx->id == ALOG_D_QUERY && retryable(f, k + 1));
 }
 
 /*
@@ -130,7 +131,8 @@ field_end(const struct alog_fmt *f, size_t k, const char *line, size_t pos,
 		*tend = at;
 		return ((long)at);
 	}
-	if (it->pclass == ALOG_PC_NUM)
+	/* A number, or a %t that a condition wrote as "-". */
+	if (it->pclass == ALOG_PC_NUM || it->pclass == ALOG_PC_TIME)
 		return ((long)num_end(line, pos, len));
 	/* Only %q may follow a text field directly: it starts at a '?'. */
 	if ((e = field_end(f, k + 1, line, pos, len, from, tend)) < 0)
@@ -210,6 +212,7 @@ alog_fmt_parse(const struct alog_fmt *f, const char *line, size_t len,
 		}
 		if (from < pos)
 			from = pos;
+		tend = 0;
 		if ((end = field_end(f, k, line, pos, len, from, &tend)) < 0) {
 			e = (int)end;
 			goto retry;

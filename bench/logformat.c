@@ -98,6 +98,21 @@ main(void)
 	}
 	t1 = now();
 	printf("parse + time + address: %.0f lines/s\n", N / (t1 - t0));
+	/*
+	 * A hostile line: many quote-space pairs in the referer and a bad
+	 * end, so the parser spends its whole retry budget before failing.
+	 */
+	n = snprintf(line, sizeof(line), "::1 - - [10/Oct/2000:13:55:36 "
+	    "-0700] \"GET / HTTP/1.1\" 200 5 \"");
+	for (i = 0; i < 150; i++)
+		line[n++] = i % 2 ? ' ' : '"';
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "\" \"x");
+	t0 = now();
+	for (i = 0; i < N / 10; i++)
+		sum += alog_fmt_parse(f, line, (size_t)n, fld, 16);
+	t1 = now();
+	printf("parse hostile %d-byte line (fails): %.0f lines/s\n", n,
+	    N / 10 / (t1 - t0));
 	alog_fmt_free(f);
 	return (sum == 0);
 }

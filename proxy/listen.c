@@ -85,7 +85,6 @@ px_lsock_open(const struct conf_listener *ln, const struct conf_sockaddr *a,
 	}
 	ls->addr = *a;
 	ls->v6only = ln->v6only;
-	ls->freebind = ln->freebind;
 	ls->backlog = ln->backlog;
 	ls->refs = 1;
 	for (i = 0; i < nfd; i++)
@@ -101,14 +100,35 @@ px_lsock_open(const struct conf_listener *ln, const struct conf_sockaddr *a,
 	return (ls);
 }
 
-bool
-px_lsock_same(const struct px_lsock *ls, const struct conf_listener *ln,
-    const struct conf_sockaddr *a)
+/*
+ * Whether a socket set bound for one listener can serve another bind of a
+ * new generation.  Returns 1 (reuse it), 0 (another address), or -1 with err
+ * when the address is the same but the change cannot apply to a bound
+ * socket.  A new backlog is applied on the spot: listen(2) again changes it.
+ */
+int
+px_lsock_reuse(struct px_lsock *ls, const struct conf_listener *ln,
+    const struct conf_sockaddr *a, char *err, size_t errlen)
 {
-	return (ls->addr.len == a->len &&
-	    memcmp(&ls->addr.ss, &a->ss, a->len) == 0 &&
-	    ls->v6only == ln->v6only && ls->freebind == ln->freebind &&
-	    ls->backlog == ln->backlog);
+	int i;
+
+	if (ls->addr.len != a->len || memcmp(&ls->addr.ss, &a->ss, a->len) != 0)
+		return (0);
+	if (a->ss.ss_family == AF_INET6 && ls->v6only != ln->v6only) {
+		snprintf(err, errlen, "listener %s: %s: a new v6only setting "
+		    "needs a restart", ln->name, a->text);
+		return (-1);
+	}
+	if (ls->backlog != ln->backlog) {
+		for (i = 0; i < ls->nfd; i++)
+			if (listen(ls->fd[i], ln->backlog) == -1) {
+				snprintf(err, errlen, "listener %s: listen %s: "
+				    "%s", ln->name, a->text, strerror(errno));
+				return (-1);
+			}
+		ls->backlog = ln->backlog;
+	}
+	return (1);
 }
 
 struct px_lsock *
@@ -161,6 +181,7 @@ px_lset_build(struct px_gen *gen, const struct px_lset *old, int nworkers,
 	const struct config	*cfg = gen->cfg;
 	struct px_lset		*s;
 	size_t			 i, j, k, n = 0;
+	int			 r;
 
 	for (i = 0; i < cfg->nlisteners; i++)
 		n += cfg->listeners[i].nbind;
@@ -179,14 +200,14 @@ px_lset_build(struct px_gen *gen, const struct px_lset *old, int nworkers,
 			struct px_lbind *lb = &s->b[s->n];
 
 			lb->ln = ln;
-			for (k = 0; old != NULL && k < old->n; k++)
-				if (px_lsock_same(old->b[k].ls, ln,
-				    &ln->bind[j]))
+			for (k = 0, r = 0; old != NULL && k < old->n; k++)
+				if ((r = px_lsock_reuse(old->b[k].ls, ln,
+				    &ln->bind[j], err, errlen)) != 0)
 					break;
-			if (old != NULL && k < old->n)
+			if (r == 1)
 				lb->ls = px_lsock_ref(old->b[k].ls);
-			else if ((lb->ls = px_lsock_open(ln, &ln->bind[j],
-			    nworkers, err, errlen)) == NULL) {
+			if (r == -1 || (r == 0 && (lb->ls = px_lsock_open(ln,
+			    &ln->bind[j], nworkers, err, errlen)) == NULL)) {
 				px_lset_unref(s);
 				return (NULL);
 			}

@@ -86,7 +86,6 @@ const struct px_backend *px_gen_backend(const struct px_gen *,
 struct px_lsock {
 	struct conf_sockaddr	 addr;
 	bool			 v6only;
-	bool			 freebind;
 	int			 backlog;
 	int			*fd;		/* nfd sockets, one per worker */
 	int			 nfd;
@@ -98,9 +97,13 @@ struct px_lsock	*px_lsock_open(const struct conf_listener *,
 		    const struct conf_sockaddr *, int nfd, char *err,
 		    size_t errlen);
 
-/* True if l was opened with the options this listener bind asks for. */
-bool	px_lsock_same(const struct px_lsock *, const struct conf_listener *,
-	    const struct conf_sockaddr *);
+/*
+ * Whether an open socket set can serve this listener bind: 1 yes (a new
+ * backlog is applied to it), 0 another address, -1 + err when the address is
+ * the same but the change needs new sockets (v6only).
+ */
+int	px_lsock_reuse(struct px_lsock *, const struct conf_listener *,
+	    const struct conf_sockaddr *, char *err, size_t errlen);
 
 /* Takes a reference (thread-safe); returns its argument. */
 struct px_lsock	*px_lsock_ref(struct px_lsock *);

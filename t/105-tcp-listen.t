@@ -53,5 +53,25 @@ like(`ss -Hltn 'sport = :$p5'`, qr/\[2001:db8::5\]:$p5/,
     'freebind: the socket listens on it');
 
 $d4->stop_ok('freebind') if $d4;
+
+# Reloads that touch a kept address: a new backlog applies in place; a new
+# v6only cannot apply to a bound socket, so that reload is refused.
+my $p6 = free_port();
+my $base = "listeners:\n" . status_listener('r', "[::]:$p6");
+my $d5 = start_daemon(name => 'relisten', yaml => $base);
+my $from = length($d5->log);
+$d5->rewrite($base . "    backlog: 64\n");
+$d5->signal('HUP');
+ok($d5->wait_log(qr/reloaded .*generation 2/, 10, $from),
+    'a new backlog reloads');
+like(`ss -Hltn 'sport = :$p6'`, qr/^LISTEN\s+\d+\s+64\s/m,
+    'the kept socket has the new backlog');
+$from = length($d5->log);
+$d5->rewrite($base . "    v6only: false\n");
+$d5->signal('HUP');
+ok($d5->wait_log(qr/err: listener r: \[::\]:$p6: a new v6only setting needs a restart; reload failed/,
+    10, $from), 'a new v6only on a bound address: refused with the reason');
+like(http_get('::1', $p6) // '', qr/^client: /m, 'and the old one still serves');
+$d5->stop_ok('relisten');
 $d->stop_ok();
 done_testing();

@@ -21,6 +21,20 @@ our @EXPORT = qw(v6f_bin tmpdir free_port write_file slurp start_daemon
 my $ROOT = File::Spec->rel2abs(dirname(__FILE__) . '/../..');
 my $TMP;
 
+# Every process a test starts is killed by PID when the test ends, however
+# it ends: normally, by a failed assertion, or by a signal (a closed pipe
+# when its output goes to `head`, Ctrl-C), which runs END through exit.
+our %LIVE;
+$SIG{$_} = sub { exit(1) } for qw(INT TERM PIPE HUP);
+END {
+	for my $pid (keys %LIVE) {
+		next unless $LIVE{$pid}[1] == $$;	# not in forked children
+		kill('KILL', -$pid) if $LIVE{$pid}[0] eq 'group';
+		kill('KILL', $pid);
+		waitpid($pid, 0);
+	}
+}
+
 sub root_dir { $ROOT }
 
 # The daemon under test: $V6F_BIN (set by make), else the tree's ./v6front.
@@ -182,6 +196,7 @@ sub start_backend {
 		}
 	}
 	close($ls) unless $o{keep_socket};
+	$LIVE{$pid} = ['group', $$];
 	return bless { pid => $pid, port => $port, sock => $ls },
 	    'V6F::Backend';
 }
@@ -195,6 +210,7 @@ sub stop {
 	kill('KILL', -$b->{pid});	# the server and its children
 	kill('KILL', $b->{pid});
 	waitpid($b->{pid}, 0);
+	delete $V6F::LIVE{$b->{pid}};
 	$b->{pid} = undef;
 }
 sub DESTROY { $_[0]->stop }
@@ -224,6 +240,7 @@ sub start_daemon {
 		open(STDERR, '>>', $log);
 		exec(@cmd) or POSIX::_exit(127);
 	}
+	$LIVE{$pid} = ['daemon', $$];
 	my $d = bless { pid => $pid, log => $log, conf => $conf,
 	    name => $name }, 'V6F::Daemon';
 	if ($o{no_wait}) {
@@ -282,6 +299,7 @@ sub wait_exit {
 		return $r == $d->{pid} ? [$?] : undef;
 	}, $timeout // 20);
 	return undef unless $st;
+	delete $V6F::LIVE{$d->{pid}};
 	$d->{status} = $st->[0];
 	return $d->{status};
 }
@@ -312,6 +330,7 @@ sub DESTROY {
 	return unless $d->{pid} && !defined $d->{status};
 	kill('KILL', $d->{pid});
 	waitpid($d->{pid}, 0);
+	delete $V6F::LIVE{$d->{pid}};
 }
 
 1;

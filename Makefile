@@ -41,7 +41,7 @@ FUZZERS	:= $(FUZZ_SRCS:t/fuzz/%.c=fuzz-build/%)
 
 # Micro-benchmarks of one module: bench/NAME.c -> $(BUILD)/bench/NAME, linked
 # like a test.  (bench/*.sh drive whole daemons and build their own helpers.)
-MICRO	:= tun_decap logformat
+MICRO	:= tun_decap logformat h1parse
 BENCHES	:= $(MICRO:%=$(BUILD)/bench/%)
 
 # Debian packages: to build, to test, to benchmark.

@@ -172,7 +172,11 @@ struct px_worker {
 	bool			 stopping;
 	unsigned		*rr;		/* owned; per backend round robin */
 	size_t			 nrr;
+	char			*scratch;	/* owned; relays read into it */
+	size_t			 scratch_len;
 };
+
+#define PX_SCRATCH_LEN	(256 * 1024)	/* largest single read of a relay */
 
 #define PX_WK_SWAP	0x1	/* take next_lset */
 #define PX_WK_STOP	0x2	/* stop accepting; exit when idle */

@@ -179,6 +179,11 @@ px_worker_new(int idx, char *err, size_t errlen)
 		    idx);
 		goto fail;
 	}
+	wk->scratch_len = PX_SCRATCH_LEN;
+	if ((wk->scratch = malloc(wk->scratch_len)) == NULL) {
+		snprintf(err, errlen, "worker %d: out of memory", idx);
+		goto fail;
+	}
 	if ((wk->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "worker %d: eventfd: %s", idx,
 		    strerror(errno));
@@ -200,6 +205,7 @@ px_worker_new(int idx, char *err, size_t errlen)
 	if (wk->base != NULL)
 		event_base_free(wk->base);
 	pthread_mutex_destroy(&wk->mtx);
+	free(wk->scratch);
 	free(wk);
 	return (NULL);
 }
@@ -276,6 +282,7 @@ px_worker_free(struct px_worker *wk)
 	event_base_free(wk->base);
 	pthread_mutex_destroy(&wk->mtx);
 	free(wk->rr);
+	free(wk->scratch);
 	free(wk);
 }
 

@@ -91,10 +91,10 @@ px_tun_report(const struct tun *t)
 	px_log(CONF_LOG_NOTICE, "tunnel %s: state=%s rx_pkts=%" PRIu64
 	    " rx_bytes=%" PRIu64 " tx_pkts=%" PRIu64 " tx_bytes=%" PRIu64
 	    " echo_tx=%" PRIu64 " echo_rx=%" PRIu64 " echo_rtt_us=%" PRIu64
-	    " nd_answered=%" PRIu64 " rx_trailing=%" PRIu64 " rx_errors=%"
-	    PRIu64 " tx_errors=%" PRIu64 " drops=%" PRIu64 "%s", tun_ifname(t),
-	    tun_state_name(tun_state_get(t)), st.rx_pkts, st.rx_bytes,
-	    st.tx_pkts, st.tx_bytes, st.echo_tx, st.echo_rx,
-	    st.echo_rtt_ns / 1000, st.nd_answered, st.rx_trailing,
+	    " nd_answered=%" PRIu64 " tx_mld=%" PRIu64 " rx_trailing=%" PRIu64
+	    " rx_errors=%" PRIu64 " tx_errors=%" PRIu64 " drops=%" PRIu64 "%s",
+	    tun_ifname(t), tun_state_name(tun_state_get(t)), st.rx_pkts,
+	    st.rx_bytes, st.tx_pkts, st.tx_bytes, st.echo_tx, st.echo_rx,
+	    st.echo_rtt_ns / 1000, st.nd_answered, st.tx_mld, st.rx_trailing,
 	    st.rx_errors, st.tx_errors, total, drops);
 }

@@ -245,6 +245,14 @@ tun_dp_tx(struct tun *t)
 			tun_stat_add(&t->st.tx_errors, 1);
 			continue;
 		}
+		/*
+		 * No multicast router sits at the other end of a 6in4 link,
+		 * and the peer's checks would only count these as drops.
+		 */
+		if (tun_mld(p, (size_t)n)) {
+			tun_stat_add(&t->st.tx_mld, 1);
+			continue;
+		}
 		t->tx_iov[t->tx_n].iov_len = (size_t)n;
 		t->tx_n++;
 	}

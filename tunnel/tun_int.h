@@ -40,6 +40,12 @@
 #define TUN_ECHO_LEN	(TUN_IP6_HLEN + 8 + 16)
 #define TUN_ECHO_TAG	"v6fecho1"
 
+/* MLD (RFC 2710, RFC 3810): query, v1 report, v1 done, v2 report. */
+#define TUN_ICMP6_MLD_QUERY	130
+#define TUN_ICMP6_MLD_REPORT	131
+#define TUN_ICMP6_MLD_DONE	132
+#define TUN_ICMP6_MLD2_REPORT	143
+
 /* Neighbour Advertisement without options: IPv6 header + 24 bytes. */
 #define TUN_NA_LEN	(TUN_IP6_HLEN + 24)
 
@@ -188,6 +194,13 @@ int	tun_ptb_build(const struct tun_ctx *, uint8_t *buf, size_t buflen,
  */
 int	tun_icmp4_mtu(const struct tun_ctx *, const uint8_t *buf, size_t len,
 	    uint32_t *mtu);
+
+/*
+ * True if the IPv6 packet pkt (len bytes, as read from the TUN) is an MLD
+ * message sent to a multicast group: the kernel sends reports for the
+ * groups it joins, even on a point-to-point link where nobody listens.
+ */
+bool	tun_mld(const uint8_t *pkt, size_t len);
 
 /*
  * Answers a Neighbour Solicitation.  pkt is an inner IPv6 packet (len bytes)

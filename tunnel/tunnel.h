@@ -161,6 +161,8 @@ struct tun_stats {
 	uint64_t	 rx_errors;	/* accepted packets the TUN refused */
 	uint64_t	 tx_errors;	/* packets from the TUN that could not be
 					   sent, or were not IPv6 */
+	uint64_t	 tx_mld;	/* MLD messages from the kernel, kept out
+					   of the tunnel */
 	uint64_t	 drops[TUN_DROP_MAX];	/* by reason; [0] stays 0 */
 };
 

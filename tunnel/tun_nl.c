@@ -207,18 +207,19 @@ tun_nl_extmsg(const struct nlmsghdr *nh, char *msg, size_t msglen)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(nh);
 	const struct rtattr *rta;
-	size_t off, len, alen;
+	size_t off, len, alen, echo;
 
 	if (!(nh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	/* Without NLM_F_CAPPED the kernel echoes our whole request first. */
+	len = nh->nlmsg_len - NLMSG_HDRLEN;
 	off = NLMSG_ALIGN(sizeof(*e));
 	if (!(nh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
+		echo = e->msg.nlmsg_len;
+		if (echo < sizeof(struct nlmsghdr) || echo > len)
 			return;
-		off += NLMSG_ALIGN(e->msg.nlmsg_len) - sizeof(struct nlmsghdr);
+		off += NLMSG_ALIGN(echo) - sizeof(struct nlmsghdr);
 	}
-	len = nh->nlmsg_len - NLMSG_HDRLEN;
 	while (off + sizeof(*rta) <= len) {
 		rta = (const struct rtattr *)((const uint8_t *)e + off);
 		alen = rta->rta_len;
@@ -243,23 +244,40 @@ int
 tun_nl_ack(const void *buf, size_t len, uint32_t seq, int *error, char *msg,
     size_t msglen)
 {
-	const struct nlmsghdr *nh = buf;
+	const uint8_t *p = buf;
+	const struct nlmsghdr *nh;
 	const struct nlmsgerr *e;
+	size_t off = 0, step;
 
 	if (msg != NULL && msglen > 0)
 		msg[0] = '\0';
-	for (; len > 0; nh = NLMSG_NEXT(nh, len)) {
-		if (!NLMSG_OK(nh, len))
+	/*
+	 * Not NLMSG_OK/NLMSG_NEXT: with a size_t length, a last message
+	 * whose length is not a multiple of 4 makes NLMSG_NEXT wrap around
+	 * to a huge remainder and walk off the end.
+	 */
+	while (off < len) {
+		if (len - off < NLMSG_HDRLEN)
 			return (-1);
-		if (nh->nlmsg_seq != seq || nh->nlmsg_type != NLMSG_ERROR)
-			continue;
-		if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+		nh = (const struct nlmsghdr *)(p + off);
+		if (nh->nlmsg_len < NLMSG_HDRLEN || nh->nlmsg_len > len - off)
 			return (-1);
-		e = NLMSG_DATA(nh);
-		*error = e->error < 0 ? -e->error : e->error;
-		if (*error != 0 && msg != NULL && msglen > 0)
-			tun_nl_extmsg(nh, msg, msglen);
-		return (1);
+		if (nh->nlmsg_seq == seq && nh->nlmsg_type == NLMSG_ERROR) {
+			if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				return (-1);
+			e = NLMSG_DATA(nh);
+			/* The kernel sends 0 or a negative errno, nothing else. */
+			if (e->error > 0 || e->error < -4095)
+				return (-1);
+			*error = -e->error;
+			if (*error != 0 && msg != NULL && msglen > 0)
+				tun_nl_extmsg(nh, msg, msglen);
+			return (1);
+		}
+		step = NLMSG_ALIGN((size_t)nh->nlmsg_len);
+		if (step >= len - off)
+			break;
+		off += step;
 	}
 	return (0);
 }

@@ -331,6 +331,32 @@ test_ack(void)
 	    "TLV longer than the message: error kept, message dropped");
 
 	off = 0;
+	put_err(&d, &off, 5, INT32_MIN, NLM_F_CAPPED, 0, NULL);
+	ok(tun_nl_ack(&d, off, 5, &error, msg, sizeof(msg)) == -1,
+	    "error INT_MIN: malformed (and no overflow negating it)");
+	off = 0;
+	put_err(&d, &off, 5, 17, NLM_F_CAPPED, 0, NULL);
+	ok(tun_nl_ack(&d, off, 5, &error, msg, sizeof(msg)) == -1,
+	    "positive error: malformed");
+
+	/*
+	 * A last message whose length is not a multiple of 4, in a heap
+	 * block of exactly that size: the walk must stop, not wrap around.
+	 */
+	{
+		struct nlmsghdr *odd;
+
+		if ((odd = calloc(1, 21)) == NULL)
+			abort();
+		odd->nlmsg_len = 21;
+		odd->nlmsg_type = RTM_NEWLINK;
+		odd->nlmsg_seq = 9;
+		ok(tun_nl_ack(odd, 21, 5, &error, msg, sizeof(msg)) == 0,
+		    "unaligned last message: not ours, nothing read past it");
+		free(odd);
+	}
+
+	off = 0;
 	nh = put_err(&d, &off, 5, -EEXIST, NLM_F_ACK_TLVS, 0, "y");
 	((struct nlmsgerr *)NLMSG_DATA(nh))->msg.nlmsg_len = 4000;
 	ok(tun_nl_ack(&d, off, 5, &error, msg, sizeof(msg)) == 1 &&

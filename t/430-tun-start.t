@@ -49,7 +49,8 @@ for my $r (@rows) {
 	my $d = $net->daemon('host', name => 'fail' . $i++, yaml => $yaml,
 	    no_wait => 1);
 	is($d->wait_exit(20), 1 << 8, "$what: exit status 1");
-	like($d->log, qr/ crit: \Q$want\E$/m, "$what: says so") or diag($d->log);
+	like($d->log, qr/ crit: \Q$want\E$/m, "$what: says so")
+	    or diag($d->log);
 	is(() = $d->log =~ / crit: /g, 1, "$what: one crit line");
 	unlike($d->log, qr/AddressSanitizer|LeakSanitizer|runtime error:/,
 	    "$what: no sanitizer reports");

@@ -142,8 +142,10 @@ tun_dp_rx_one(struct tun *t, const uint8_t *buf, size_t len, uint64_t now)
 			tun_stat_add(&t->st.nd_answered, 1);
 		return;
 	}
-	if (t->tun_dead)
+	if (t->tun_dead) {
+		tun_stat_add(&t->st.rx_errors, 1);
 		return;
+	}
 	while (write(t->tun_fd, in, p.len) == -1) {
 		if (errno == EINTR)
 			continue;
@@ -276,7 +278,7 @@ tun_dp_main(void *arg)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = t->raw_fd;
 		pfd[1].events = (short)(POLLIN | (backlog ? POLLOUT : 0));
-		/* A negative fd is skipped by poll: that is how reading stops. */
+		/* poll skips a negative fd: that is how reading stops. */
 		pfd[2].fd = t->tun_dead || backlog ? -1 : t->tun_fd;
 		pfd[2].events = POLLIN;
 		n = poll(pfd, 3, tun_live_wait_ms(&t->live, now));

@@ -352,9 +352,9 @@ struct tun {
 	struct tun_ctx	 cx;		/* read-only after tun_open */
 	char		 ifname[IFNAMSIZ];
 	int		 ifindex;
-	int		 tun_fd;	/* owned; closing it removes the device */
+	int		 tun_fd;	/* owned; closing it drops the device */
 	int		 raw_fd;	/* owned; protocol 41, bound to local */
-	int		 wake_fd;	/* owned; eventfd that stops the thread */
+	int		 wake_fd;	/* owned; eventfd to stop the thread */
 	struct sockaddr_in remote_sa;	/* where every packet goes */
 	char		 remote_str[INET_ADDRSTRLEN];
 	uint64_t	 echo_ns;	/* echo interval; 0: off */
@@ -362,7 +362,7 @@ struct tun {
 
 	pthread_t	 thr;
 	bool		 started;
-	int		 stop;		/* atomic; set before waking the thread */
+	int		 stop;		/* atomic; set, then wake the thread */
 	tun_event_fn	*ev_fn;
 	void		*ev_arg;
 

@@ -157,12 +157,12 @@ struct tun_stats {
 	uint64_t	 echo_tx;	/* echo requests sent to the peer */
 	uint64_t	 echo_rx;	/* matching echo replies */
 	uint64_t	 echo_rtt_ns;	/* last reply's RTT; 0 before one */
-	uint64_t	 nd_answered;	/* Neighbour Solicitations we answered */
-	uint64_t	 rx_errors;	/* accepted packets the TUN refused */
-	uint64_t	 tx_errors;	/* packets from the TUN that could not be
-					   sent, or were not IPv6 */
-	uint64_t	 tx_mld;	/* MLD messages from the kernel, kept out
-					   of the tunnel */
+	uint64_t	 nd_answered;	/* Neighbour Solicitations answered */
+	uint64_t	 rx_errors;	/* accepted, but the TUN refused them */
+	uint64_t	 tx_errors;	/* from the TUN, but could not be sent,
+					   or were not IPv6 */
+	uint64_t	 tx_mld;	/* the kernel's MLD, kept out of the
+					   tunnel */
 	uint64_t	 drops[TUN_DROP_MAX];	/* by reason; [0] stays 0 */
 };
 
@@ -208,7 +208,7 @@ struct tun_event {
 	const char	*ifname;	/* the tunnel's interface */
 	uint64_t	 rtt_ns;	/* UP: the reply's round trip */
 	unsigned	 missed;	/* DOWN: echoes unanswered in a row */
-	uint64_t	 suppressed;	/* ERROR: errors since the last report */
+	uint64_t	 suppressed;	/* ERROR: errors since the last one */
 	const char	*msg;		/* ERROR: "send to 198.51.100.1: Network
 					   is unreachable"; valid during the
 					   call only */

@@ -24,7 +24,7 @@ my @NETS;
 sub new {
 	my ($class) = @_;
 	my $net = bless { prefix => "v6f$$", ns => [], daemons => [],
-	    pids => [] }, $class;
+	    pids => [], owner => $$ }, $class;
 	push @NETS, $net;
 	return $net;
 }
@@ -174,8 +174,9 @@ sub spawn {
 	my $pid = V6F::in_netns($net->ns($role), sub {
 		my $p = fork() // die "fork: $!";
 		if ($p == 0) {
-			$code->();
-			POSIX::_exit(0);
+			# Never back into the test's own code, even on a die.
+			eval { $code->() };
+			POSIX::_exit($@ ? 1 : 0);
 		}
 		return $p;
 	});
@@ -194,13 +195,16 @@ sub counters {
 	return \%c;
 }
 
+# Kills what the test left running, by PID, then removes the namespaces
+# (their TUN devices went with the daemons).  Only in the process that
+# built them, never in a forked child.
 sub cleanup {
 	my ($net) = @_;
+	return unless $net->{owner} == $$;
 	for my $d (@{$net->{daemons}}) {
 		next unless $d->{pid} && !defined $d->{status};
 		kill('KILL', $d->{pid});
-		waitpid($d->{pid}, 0);
-		$d->{status} = $?;
+		$d->wait_exit(10);
 	}
 	for my $pid (@{$net->{pids}}) {
 		kill('KILL', $pid);

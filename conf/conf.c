@@ -340,3 +340,32 @@ conf_backend_find(const struct config *cfg, const char *name)
 			return (&cfg->backends[i]);
 	return (NULL);
 }
+
+/*
+ * Field by field, never memcmp over the struct: padding and the routes
+ * pointer differ between two loads of the same file.
+ */
+bool
+conf_tunnel_equal(const struct conf_tunnel *a, const struct conf_tunnel *b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return (a == b);
+	if (a->role != b->role || strcmp(a->interface, b->interface) != 0 ||
+	    a->local.s_addr != b->local.s_addr ||
+	    a->remote.s_addr != b->remote.s_addr ||
+	    memcmp(&a->address, &b->address, sizeof(a->address)) != 0 ||
+	    a->plen != b->plen ||
+	    memcmp(&a->peer, &b->peer, sizeof(a->peer)) != 0 ||
+	    a->mtu != b->mtu || a->ttl != b->ttl ||
+	    a->default_route != b->default_route ||
+	    a->echo_interval != b->echo_interval || a->nroutes != b->nroutes)
+		return (false);
+	for (i = 0; i < a->nroutes; i++)
+		if (a->routes[i].family != b->routes[i].family ||
+		    a->routes[i].plen != b->routes[i].plen ||
+		    memcmp(a->routes[i].addr, b->routes[i].addr, 16) != 0)
+			return (false);
+	return (true);
+}

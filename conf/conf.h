@@ -113,7 +113,16 @@ struct conf_tunnel {
 	bool		 default_route;	/* ::/0 via peer; default false */
 	struct conf_cidr *routes;	/* extra IPv6 prefixes into the tunnel */
 	size_t		 nroutes;
+	uint64_t	 echo_interval;	/* ms between echoes to peer; 0 = off,
+					   default 30s */
 };
+
+/*
+ * True if two tunnel sections describe the same tunnel, field by field
+ * (routes in order).  Two NULLs are equal; NULL and a section are not.
+ */
+bool	conf_tunnel_equal(const struct conf_tunnel *,
+	    const struct conf_tunnel *);
 
 /*
  * The whole configuration.  Immutable after conf_load; shared between threads

@@ -958,7 +958,8 @@ conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 		{ "role", 0 }, { "interface", 0 }, { "local", CONF_REQ },
 		{ "remote", CONF_REQ }, { "address", CONF_REQ },
 		{ "peer", CONF_REQ }, { "mtu", 0 }, { "ttl", 0 },
-		{ "default_route", 0 }, { "routes", 0 }, { NULL, 0 },
+		{ "default_route", 0 }, { "routes", 0 },
+		{ "echo_interval", 0 }, { NULL, 0 },
 	};
 	struct conf_tunnel *t;
 	const struct conf_node *v;
@@ -974,6 +975,7 @@ conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 	(void)snprintf(t->interface, sizeof(t->interface), "he-ipv6");
 	t->mtu = 1480;
 	t->ttl = 255;
+	t->echo_interval = 30 * 1000;
 	if (conf_map_open(cx, n, keys, &m) == -1)
 		return;
 	if (conf_get_enum(cx, &m, "role", conf_roles, &e) == 1)
@@ -999,6 +1001,17 @@ conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 	conf_get_bool(cx, &m, "default_route", &t->default_route);
 	if ((v = conf_enter(cx, &m, "routes", &mark)) != NULL) {
 		conf_walk_routes(cx, v, t);
+		conf_path_pop(cx, mark);
+	}
+	/*
+	 * Each echo is one packet each way; faster than ten a second only
+	 * loads the peer without telling anything sooner.
+	 */
+	if (conf_get_duration(cx, &m, "echo_interval", 0,
+	    &t->echo_interval) == 1 && t->echo_interval > 0 &&
+	    t->echo_interval < 100) {
+		v = conf_enter(cx, &m, "echo_interval", &mark);
+		conf_err(cx, v, "expected 0s (off) or at least 100ms");
 		conf_path_pop(cx, mark);
 	}
 }

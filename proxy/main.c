@@ -1,8 +1,9 @@
 /*
  * v6front: main, command line, signals, start-up, reload and shutdown.
  *
- * The main thread loads the config, binds every listener, starts the
- * workers and then only handles signals: it never touches a session.
+ * The main thread loads the config, brings up the tunnel, binds every
+ * listener, starts the workers and then only handles signals: it never
+ * touches a session.
  */
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -19,6 +20,7 @@
 #include <event2/event.h>
 
 #include "proxy/proxy.h"
+#include "tunnel/tunnel.h"
 
 #define PX_DEFAULT_CONF	"/etc/v6front/v6front.yaml"
 
@@ -35,6 +37,9 @@ static struct {
 	struct px_lset		*lset;	/* what the workers serve now */
 	unsigned		 gen_id;
 	bool			 stopping;
+	struct tun		*tun;	/* owned; NULL without a tunnel */
+	const struct config	*tun_cfg;	/* counted ref: the config the
+						   tunnel was opened with */
 } px;
 
 static void
@@ -47,7 +52,8 @@ px_usage(FILE *f)
 	    "  -t       check the configuration and exit (0 good, 1 bad)\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       this help\n"
-	    "signals: HUP reload, TERM/INT drain and stop, USR1 reopen logs\n");
+	    "signals: HUP reload, TERM/INT drain and stop, USR1 reopen logs,\n"
+	    "         USR2 log the tunnel counters\n");
 }
 
 /* Loads a config, printing every error; NULL if it is invalid. */
@@ -162,6 +168,14 @@ px_reload(void)
 	if (px_nworkers(cfg) != px.nwk)
 		px_warnx("reload: the number of workers changes only on "
 		    "restart; keeping %d", px.nwk);
+	/*
+	 * Tearing the tunnel down would cut every session that came through
+	 * it, and the listeners bound to its address with them.
+	 */
+	if (!conf_tunnel_equal(cfg->tunnel, px.tun_cfg != NULL ?
+	    px.tun_cfg->tunnel : NULL))
+		px_warnx("reload: tunnel changes need a restart; keeping the "
+		    "running tunnel%s", px.tun != NULL ? "" : " (none)");
 	g = px_gen_new(cfg, px.gen_id + 1, err, sizeof(err));
 	conf_unref(cfg);
 	if (g == NULL) {
@@ -237,6 +251,9 @@ px_signal(evutil_socket_t sig, short what, void *arg)
 		/* The access log (log/) will reopen its files here. */
 		px_log(CONF_LOG_NOTICE, "SIGUSR1: reopening log files");
 		break;
+	case SIGUSR2:
+		px_tun_report(px.tun);
+		break;
 	case SIGTERM:
 	case SIGINT:
 		px_shutdown((int)sig);
@@ -287,23 +304,31 @@ px_start_workers(void)
 	return (rc);
 }
 
+/* Stops the tunnel: its device, addresses and routes go with it. */
+static void
+px_tun_stop(void)
+{
+	tun_close(px.tun);
+	px.tun = NULL;
+	conf_unref(px.tun_cfg);
+	px.tun_cfg = NULL;
+}
+
 static int
 px_run(struct config *cfg)
 {
-	static const int	 sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
-	struct event		*sev[4];
+	static const int	 sigs[] = { SIGHUP, SIGUSR1, SIGUSR2, SIGTERM,
+				    SIGINT };
+	struct event		*sev[5];
 	struct px_gen		*g;
 	char			 err[512];
 	size_t			 i;
 
 	px_log_set_level(cfg->log_level);
-	if (cfg->tunnel != NULL) {
-		px_log(CONF_LOG_CRIT, "%s: tunnel: this build cannot bring up "
-		    "a tunnel yet", px.path);
-		return (1);
-	}
-	if (cfg->nlisteners == 0) {
-		px_log(CONF_LOG_CRIT, "%s: no listeners", px.path);
+	/* A broker-only daemon has a tunnel and nothing to listen on. */
+	if (cfg->nlisteners == 0 && cfg->tunnel == NULL) {
+		px_log(CONF_LOG_CRIT, "%s: no listeners and no tunnel",
+		    px.path);
 		return (1);
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -314,28 +339,45 @@ px_run(struct config *cfg)
 		px_log(CONF_LOG_CRIT, "%s", err);
 		return (1);
 	}
+	/*
+	 * The tunnel first: its address must exist before the listeners
+	 * bind it, and it needs root, which `user:` gives up below.
+	 */
+	if (cfg->tunnel != NULL) {
+		if ((px.tun = px_tun_open(cfg->tunnel)) == NULL) {
+			px_gen_unref(g);
+			return (1);
+		}
+		px.tun_cfg = conf_ref(cfg);
+	}
 	px.lset = px_lset_build(g, NULL, px.nwk, err, sizeof(err));
 	px_gen_unref(g);
 	if (px.lset == NULL) {
 		px_log(CONF_LOG_CRIT, "%s", err);
+		px_tun_stop();
 		return (1);
 	}
-	if (cfg->user != NULL && px_drop_privileges(cfg->user) == -1)
+	if (cfg->user != NULL && px_drop_privileges(cfg->user) == -1) {
+		px_tun_stop();
 		return (1);
+	}
 	if ((px.base = event_base_new()) == NULL ||
 	    pipe2(px.done_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		px_log(CONF_LOG_CRIT, "cannot set up the main loop");
+		px_tun_stop();
 		return (1);
 	}
 	px.done_ev = event_new(px.base, px.done_pipe[0], EV_READ | EV_PERSIST,
 	    px_worker_done, NULL);
 	event_add(px.done_ev, NULL);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		sev[i] = evsignal_new(px.base, sigs[i], px_signal, NULL);
 		evsignal_add(sev[i], NULL);
 	}
-	if (px_start_workers() == -1)
+	if (px_start_workers() == -1) {
+		px_tun_stop();
 		return (1);
+	}
 	px_log_listeners(px.lset);
 	px_log(CONF_LOG_NOTICE, "v6front %s ready: %zu listener addresses, %d "
 	    "worker%s, pid %ld", V6F_VERSION, px.lset->n, px.nwk,
@@ -347,7 +389,9 @@ px_run(struct config *cfg)
 		px_worker_free(px.wk[i]);
 	free(px.wk);
 	px_lset_unref(px.lset);
-	for (i = 0; i < 4; i++)
+	/* Sessions through the tunnel have drained: now it may go. */
+	px_tun_stop();
+	for (i = 0; i < 5; i++)
 		event_free(sev[i]);
 	event_free(px.done_ev);
 	if (px.drain_ev != NULL)

@@ -246,6 +246,19 @@ void	px_tcp_close(struct px_sess *, const char *why);
 /* Closes a status session (status.c). */
 void	px_status_close(struct px_sess *, const char *why);
 
+/* ---- the tunnel (tun.c) ---- */
+
+struct tun;
+
+/*
+ * Brings up and starts the tunnel of the config, logging it; its events
+ * go to the log from now on.  NULL after logging why at crit.
+ */
+struct tun	*px_tun_open(const struct conf_tunnel *);
+
+/* Logs every tunnel counter on one line (SIGUSR2); t may be NULL. */
+void	px_tun_report(const struct tun *);
+
 /* ---- misc (util.c) ---- */
 
 /* Milliseconds on the monotonic clock. */

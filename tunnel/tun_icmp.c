@@ -248,6 +248,23 @@ tun_icmp4_mtu(const struct tun_ctx *cx, const uint8_t *buf, size_t len,
 	return (0);
 }
 
+bool
+tun_mld(const uint8_t *pkt, size_t len)
+{
+	struct tun_l4 l4;
+	uint8_t type;
+
+	if (len < TUN_IP6_HLEN || (pkt[0] >> 4) != 6 ||
+	    !tun_a6_multicast(pkt + 24))
+		return (false);
+	if (tun_l4_find(pkt, len, &l4) == -1 || l4.proto != TUN_PROTO_ICMP6 ||
+	    len - l4.off < 1)
+		return (false);
+	type = pkt[l4.off];
+	return (type == TUN_ICMP6_MLD_QUERY || type == TUN_ICMP6_MLD_REPORT ||
+	    type == TUN_ICMP6_MLD_DONE || type == TUN_ICMP6_MLD2_REPORT);
+}
+
 int
 tun_nd_answer(const struct tun_ctx *cx, const uint8_t *pkt, size_t len,
     uint8_t *buf, size_t buflen)

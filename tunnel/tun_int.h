@@ -6,6 +6,10 @@
 #ifndef V6F_TUN_INT_H
 #define V6F_TUN_INT_H
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <net/if.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +39,12 @@
 /* Echo request: IPv6 header, ICMPv6 echo header, 8-byte tag, 8-byte time. */
 #define TUN_ECHO_LEN	(TUN_IP6_HLEN + 8 + 16)
 #define TUN_ECHO_TAG	"v6fecho1"
+
+/* MLD (RFC 2710, RFC 3810): query, v1 report, v1 done, v2 report. */
+#define TUN_ICMP6_MLD_QUERY	130
+#define TUN_ICMP6_MLD_REPORT	131
+#define TUN_ICMP6_MLD_DONE	132
+#define TUN_ICMP6_MLD2_REPORT	143
 
 /* Neighbour Advertisement without options: IPv6 header + 24 bytes. */
 #define TUN_NA_LEN	(TUN_IP6_HLEN + 24)
@@ -79,6 +89,18 @@ tun_wr64(uint8_t *p, uint64_t v)
 {
 	tun_wr32(p, (uint32_t)(v >> 32));
 	tun_wr32(p + 4, (uint32_t)v);
+}
+
+/*
+ * Adds n to a tun_stats field.  One writer: a relaxed load of our own last
+ * store, plus a relaxed store, is enough, and keeps readers on other
+ * threads free of data races.
+ */
+static inline void
+tun_stat_add(uint64_t *f, uint64_t n)
+{
+	__atomic_store_n(f, __atomic_load_n(f, __ATOMIC_RELAXED) + n,
+	    __ATOMIC_RELAXED);
 }
 
 /* IPv6 address classes; a points at 16 bytes. */
@@ -174,6 +196,13 @@ int	tun_icmp4_mtu(const struct tun_ctx *, const uint8_t *buf, size_t len,
 	    uint32_t *mtu);
 
 /*
+ * True if the IPv6 packet pkt (len bytes, as read from the TUN) is an MLD
+ * message sent to a multicast group: the kernel sends reports for the
+ * groups it joins, even on a point-to-point link where nobody listens.
+ */
+bool	tun_mld(const uint8_t *pkt, size_t len);
+
+/*
  * Answers a Neighbour Solicitation.  pkt is an inner IPv6 packet (len bytes)
  * that tun_decap accepted.  If it is a valid NS (RFC 4861 7.1.1: hop limit
  * 255, code 0, checksum, options well formed, not fragmented) from the peer
@@ -195,5 +224,171 @@ int	tun_icmp4_mtu(const struct tun_ctx *, const uint8_t *buf, size_t len,
  */
 int	tun_nd_answer(const struct tun_ctx *, const uint8_t *pkt, size_t len,
 	    uint8_t *buf, size_t buflen);
+
+/* ---- liveness (tun_live.c): pure, driven by the data plane's clock ---- */
+
+/* Replies to any of this many latest echoes still count. */
+#define TUN_ECHO_WINDOW	16
+
+/*
+ * The echo schedule and what it concluded.  Pure state: the data plane
+ * feeds it the time and the replies it recognised, and sends the echoes
+ * it asks for.
+ */
+struct tun_live {
+	uint64_t	 interval_ns;	/* 0: echoes off */
+	uint64_t	 next_ns;	/* when the next echo is due */
+	uint16_t	 seq;		/* of the last echo asked for */
+	uint64_t	 sent;		/* echoes asked for so far */
+	bool		 pending;	/* that echo has no reply yet */
+	unsigned	 missed;	/* echoes unanswered in a row */
+	enum tun_state	 state;
+};
+
+/* Echoes every interval_ns (0: never), the first one due at now_ns. */
+void	tun_live_init(struct tun_live *, uint64_t interval_ns,
+	    uint64_t now_ns);
+
+/*
+ * Milliseconds until the next echo is due, for poll(2): 0 when it is due
+ * now, -1 when echoes are off.  Rounded up, so poll never wakes early.
+ */
+int	tun_live_wait_ms(const struct tun_live *, uint64_t now_ns);
+
+/*
+ * When an echo is due at now_ns: returns 1 with *seq the sequence number
+ * of the echo to send now, and *ev TUN_EV_DOWN if the unanswered echo
+ * before it made TUN_ECHO_MISSES in a row and the state was not already
+ * down (else 0).  Returns 0 when nothing is due.  A late caller sends one
+ * echo, not the ones it missed.
+ */
+int	tun_live_due(struct tun_live *, uint64_t now_ns, uint16_t *seq,
+	    int *ev);
+
+/*
+ * A recognised reply with sequence seq.  Returns TUN_EV_UP when it brings
+ * the state up, 0 when it only confirms it, -1 when seq is not among the
+ * last TUN_ECHO_WINDOW echoes sent (ignored).
+ */
+int	tun_live_reply(struct tun_live *, uint16_t seq);
+
+/* ---- rtnetlink messages (tun_nl.c) ---- */
+
+/*
+ * Builders write one request into buf (aligned for struct nlmsghdr, buflen
+ * bytes) and return its length, or -1 when it does not fit.  Each asks for
+ * an ACK.  They do no I/O, so the unit tests check them byte for byte.
+ */
+
+/* RTM_NEWLINK on an existing ifindex: MTU (if mtu > 0). */
+int	tun_nl_mtu_msg(void *buf, size_t buflen, uint32_t seq, int ifindex,
+	    uint32_t mtu);
+
+/* RTM_NEWLINK: the transmit queue length. */
+int	tun_nl_txqlen_msg(void *buf, size_t buflen, uint32_t seq, int ifindex,
+	    uint32_t txqlen);
+
+/*
+ * RTM_NEWLINK: IPv6 address generation mode none, so that the kernel adds
+ * no link-local of its own beside the RFC 4213 one.
+ */
+int	tun_nl_nogen_msg(void *buf, size_t buflen, uint32_t seq, int ifindex);
+
+/* RTM_NEWLINK: administratively up. */
+int	tun_nl_up_msg(void *buf, size_t buflen, uint32_t seq, int ifindex);
+
+/* RTM_NEWADDR: addr/plen (16 bytes) with IFA_F_NODAD; fails if present. */
+int	tun_nl_addr_msg(void *buf, size_t buflen, uint32_t seq, int ifindex,
+	    const uint8_t *addr, uint8_t plen);
+
+/*
+ * RTM_NEWROUTE in the main table: dst/plen via gw (on-link: the tunnel is
+ * point to point, whatever the address's prefix) out of ifindex; fails if
+ * the same route exists.
+ */
+int	tun_nl_route_msg(void *buf, size_t buflen, uint32_t seq, int ifindex,
+	    const uint8_t *dst, uint8_t plen, const uint8_t *gw);
+
+/*
+ * Looks through one datagram from the kernel (len bytes at buf, aligned)
+ * for the answer to request seq.  Returns 1 when found, with *error 0 for
+ * an ACK or the positive errno, and the kernel's extended message (if any)
+ * in msg (msglen bytes; "" without one); 0 when the datagram holds no
+ * answer to seq; -1 when it is malformed.
+ */
+int	tun_nl_ack(const void *buf, size_t len, uint32_t seq, int *error,
+	    char *msg, size_t msglen);
+
+/* A NETLINK_ROUTE socket and the sequence number of the next request. */
+struct tun_nl {
+	int		 fd;
+	uint32_t	 seq;
+};
+
+/* Opens the socket (extended ACKs on); -1 with the reason in err. */
+int	tun_nl_open(struct tun_nl *, char *err, size_t errlen);
+
+/* Closes it; safe twice. */
+void	tun_nl_close(struct tun_nl *);
+
+/*
+ * Sends request req (len bytes, built with sequence number seq) and waits
+ * for its answer.  Returns 0 on an ACK, or -1 with errno set (the kernel's
+ * error, or the socket's) and the kernel's extended message in kmsg.
+ */
+int	tun_nl_call(struct tun_nl *, const void *req, size_t len,
+	    uint32_t seq, char *kmsg, size_t kmsglen);
+
+/* ---- the running tunnel (tun_dev.c: setup; tun_dp.c: data plane) ---- */
+
+#define TUN_BATCH	32		/* packets per recvmmsg / sendmmsg */
+#define TUN_BUF_LEN	65536		/* a slot: any IPv4 datagram fits */
+#define TUN_RX_ROUNDS	8		/* raw batches before the TUN's turn */
+#define TUN_TXQLEN	4096		/* packets the kernel queues for us */
+#define TUN_SOCKBUF	(8 << 20)	/* raw socket buffers, each way */
+#define TUN_CTL_LEN	128		/* an echo request or an NA */
+
+struct tun {
+	struct tun_ctx	 cx;		/* read-only after tun_open */
+	char		 ifname[IFNAMSIZ];
+	int		 ifindex;
+	int		 tun_fd;	/* owned; closing it drops the device */
+	int		 raw_fd;	/* owned; protocol 41, bound to local */
+	int		 wake_fd;	/* owned; eventfd to stop the thread */
+	struct sockaddr_in remote_sa;	/* where every packet goes */
+	char		 remote_str[INET_ADDRSTRLEN];
+	uint64_t	 echo_ns;	/* echo interval; 0: off */
+	uint16_t	 echo_id;	/* identifier of our echoes */
+
+	pthread_t	 thr;
+	bool		 started;
+	int		 stop;		/* atomic; set, then wake the thread */
+	tun_event_fn	*ev_fn;
+	void		*ev_arg;
+
+	struct tun_stats st;		/* written by the data plane only */
+	int		 state;		/* enum tun_state; atomic */
+
+	/* Everything below belongs to the data-plane thread. */
+	struct tun_live	 live;
+	bool		 tun_dead;	/* the TUN failed: stop reading it */
+	uint64_t	 err_last_ns;	/* when the last error was reported */
+	uint64_t	 err_suppressed;	/* errors since, not reported */
+	uint8_t		*rx_buf;	/* TUN_BATCH slots of TUN_BUF_LEN */
+	struct mmsghdr	 rx_msg[TUN_BATCH];
+	struct iovec	 rx_iov[TUN_BATCH];
+	uint8_t		*tx_buf;	/* TUN_BATCH slots of TUN_BUF_LEN */
+	struct mmsghdr	 tx_msg[TUN_BATCH];
+	struct iovec	 tx_iov[TUN_BATCH];
+	unsigned	 tx_n;		/* packets read from the TUN ... */
+	unsigned	 tx_off;	/* ... of which this many are sent */
+	uint8_t		 ctl[TUN_CTL_LEN];
+};
+
+/* Nanoseconds on the monotonic clock. */
+uint64_t	tun_now_ns(void);
+
+/* The data-plane thread; arg is the struct tun. */
+void	*tun_dp_main(void *arg);
 
 #endif

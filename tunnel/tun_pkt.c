@@ -490,17 +490,6 @@ tun_encap_hdr(const struct tun_ctx *cx, uint8_t *hdr, size_t inner_len,
 	return (0);
 }
 
-/*
- * One writer: a relaxed load of our own last store, plus a relaxed store,
- * is enough, and keeps readers on other threads free of data races.
- */
-static inline void
-tun_stat_add(uint64_t *f, uint64_t n)
-{
-	__atomic_store_n(f, __atomic_load_n(f, __ATOMIC_RELAXED) + n,
-	    __ATOMIC_RELAXED);
-}
-
 void
 tun_stats_rx(struct tun_stats *st, const struct tun_pkt *p)
 {
@@ -550,6 +539,11 @@ tun_stats_read(struct tun_stats *dst, const struct tun_stats *src)
 	dst->echo_rx = __atomic_load_n(&src->echo_rx, __ATOMIC_RELAXED);
 	dst->echo_rtt_ns = __atomic_load_n(&src->echo_rtt_ns,
 	    __ATOMIC_RELAXED);
+	dst->nd_answered = __atomic_load_n(&src->nd_answered,
+	    __ATOMIC_RELAXED);
+	dst->rx_errors = __atomic_load_n(&src->rx_errors, __ATOMIC_RELAXED);
+	dst->tx_errors = __atomic_load_n(&src->tx_errors, __ATOMIC_RELAXED);
+	dst->tx_mld = __atomic_load_n(&src->tx_mld, __ATOMIC_RELAXED);
 	for (i = 0; i < TUN_DROP_MAX; i++)
 		dst->drops[i] = __atomic_load_n(&src->drops[i],
 		    __ATOMIC_RELAXED);

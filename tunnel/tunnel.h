@@ -1,12 +1,18 @@
 /*
  * tunnel: a 6in4 tunnel (RFC 4213, IPv6 in IPv4, IP protocol 41) run from
- * userspace.  This header is the packet layer: pure functions over byte
- * buffers, shared by the data plane, the unit tests and the fuzzer.  They do
- * no I/O, never allocate and never print; per-packet problems become a drop
- * reason that the caller counts in struct tun_stats.
+ * userspace.  Two layers:
  *
- * Buffers may sit at any alignment: every field is read and written byte by
- * byte in network order.
+ * - The packet layer: pure functions over byte buffers, shared by the data
+ *   plane, the unit tests and the fuzzer.  They do no I/O, never allocate
+ *   and never print; per-packet problems become a drop reason that the
+ *   caller counts in struct tun_stats.  Buffers may sit at any alignment:
+ *   every field is read and written byte by byte in network order.
+ *
+ * - The running tunnel (struct tun, at the end): a TUN device configured
+ *   over rtnetlink, a raw IPv4 socket for protocol 41, and a data-plane
+ *   thread between them.  It never prints either: tun_open fails with the
+ *   reason in the caller's buffer, and what happens later (up, down,
+ *   errors) reaches the owner through counters and one callback.
  */
 #ifndef V6F_TUNNEL_H
 #define V6F_TUNNEL_H
@@ -151,6 +157,12 @@ struct tun_stats {
 	uint64_t	 echo_tx;	/* echo requests sent to the peer */
 	uint64_t	 echo_rx;	/* matching echo replies */
 	uint64_t	 echo_rtt_ns;	/* last reply's RTT; 0 before one */
+	uint64_t	 nd_answered;	/* Neighbour Solicitations answered */
+	uint64_t	 rx_errors;	/* accepted, but the TUN refused them */
+	uint64_t	 tx_errors;	/* from the TUN, but could not be sent,
+					   or were not IPv6 */
+	uint64_t	 tx_mld;	/* the kernel's MLD, kept out of the
+					   tunnel */
 	uint64_t	 drops[TUN_DROP_MAX];	/* by reason; [0] stays 0 */
 };
 
@@ -166,5 +178,93 @@ void	tun_stats_echo_rx(struct tun_stats *, uint64_t rtt_ns);
 
 /* Copies every counter from a live src with relaxed loads; any thread. */
 void	tun_stats_read(struct tun_stats *dst, const struct tun_stats *src);
+
+/* ---- the running tunnel ---- */
+
+#define TUN_ECHO_MISSES	3	/* echoes unanswered in a row: down */
+
+/* What the echoes to the peer say about the tunnel. */
+enum tun_state {
+	TUN_STATE_UNKNOWN = 0,	/* no echo answered or missed yet, or off */
+	TUN_STATE_UP,		/* the last echo, or one recently, came back */
+	TUN_STATE_DOWN,		/* TUN_ECHO_MISSES echoes in a row did not */
+};
+
+/* "unknown", "up" or "down". */
+const char	*tun_state_name(enum tun_state);
+
+enum tun_ev_kind {
+	TUN_EV_UP = 1,		/* an echo reply after down or unknown */
+	TUN_EV_DOWN,		/* TUN_ECHO_MISSES echoes unanswered */
+	TUN_EV_ERROR,		/* a send, read or write failed */
+};
+
+/*
+ * One event from the data plane.  Errors come at most one per
+ * TUN_ERR_EVERY_MS; the counters count every one of them.
+ */
+struct tun_event {
+	enum tun_ev_kind kind;
+	const char	*ifname;	/* the tunnel's interface */
+	uint64_t	 rtt_ns;	/* UP: the reply's round trip */
+	unsigned	 missed;	/* DOWN: echoes unanswered in a row */
+	uint64_t	 suppressed;	/* ERROR: errors since the last one */
+	const char	*msg;		/* ERROR: "send to 198.51.100.1: Network
+					   is unreachable"; valid during the
+					   call only */
+};
+
+#define TUN_ERR_EVERY_MS	10000
+
+/*
+ * Called on the data-plane thread, so it must be quick and thread-safe
+ * (one log line is fine).  It may read counters and state, but must not
+ * call tun_close.
+ */
+typedef void	tun_event_fn(const struct tun_event *, void *arg);
+
+struct tun;
+
+/*
+ * Brings up one end of a tunnel, as the config's role says: the raw socket
+ * first (bound to local, so that protocol 41 is never answered with ICMP
+ * Protocol Unreachable once the tunnel carries traffic), then the TUN
+ * device (IFF_TUN | IFF_NO_PI) named by interface, configured over
+ * rtnetlink: MTU, a long transmit queue, no kernel-made link-local, up,
+ * the RFC 4213 3.7 link-local fe80::<local>/64 and address/plen without
+ * DAD (usable at once by listeners), ::/0 via the peer when default_route
+ * is set, and in the broker role each of routes via the peer.  Nothing
+ * moves yet: tun_start starts the data plane.
+ *
+ * Needs CAP_NET_ADMIN and CAP_NET_RAW.  Returns 0 with *tp set, or -1 with
+ * the reason in err ("add route ::/0 via 2001:db8:1::1: File exists"),
+ * having undone everything: the device disappears with its descriptor.
+ */
+int	tun_open(struct tun **tp, const struct conf_tunnel *, char *err,
+	    size_t errlen);
+
+/*
+ * Starts the data-plane thread, with every signal blocked in it.  fn (may
+ * be NULL) gets the tunnel's events with arg.  With echo_interval set, the
+ * first echo leaves at once.  Returns 0, or -1 with the reason in err.
+ */
+int	tun_start(struct tun *, tun_event_fn *fn, void *arg, char *err,
+	    size_t errlen);
+
+/*
+ * Stops the data plane (if started), closes the socket and the device
+ * (which takes its addresses and routes with it) and frees t.  NULL is
+ * ignored.  Not from the event callback.
+ */
+void	tun_close(struct tun *t);
+
+/* A copy of the live counters; any thread. */
+void	tun_stats_get(const struct tun *, struct tun_stats *);
+
+/* The state the echoes last established; any thread. */
+enum tun_state	tun_state_get(const struct tun *);
+
+/* The interface name ("he-ipv6"). */
+const char	*tun_ifname(const struct tun *);
 
 #endif

@@ -4,8 +4,9 @@
  * with its outer addresses set to that role's remote and local, so that
  * mutations reach the inner checks without first having to guess the
  * endpoints.  What decap accepts goes on to the ND answerer, the echo
- * reader and the PTB builder; the raw bytes also go to the ICMPv4
- * Fragmentation Needed parser.  Beyond the sanitizers, the target traps
+ * reader, the PTB builder and the MLD classifier; the raw bytes also go to
+ * the ICMPv4 Fragmentation Needed parser, and to the MLD classifier as a
+ * packet read from the TUN.  Beyond the sanitizers, the target traps
  * when a result breaks what the header promises.
  */
 #include <string.h>
@@ -81,6 +82,8 @@ fz_inner(const struct tun_ctx *cx, const uint8_t *ip6, size_t len)
 	if (n != -1 && (n > TUN_IPV6_MIN_MTU || tun_cksum6(out + 8, out + 24,
 	    TUN_PROTO_ICMP6, out + 40, (size_t)n - 40) != 0))
 		__builtin_trap();
+	if (tun_mld(ip6, len) && ip6[24] != 0xff)
+		__builtin_trap();
 }
 
 static void
@@ -108,6 +111,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	if (!fz_ready)
 		fz_setup();
+	if (tun_mld(data, len) && (len < 41 || data[24] != 0xff))
+		__builtin_trap();
 	for (i = 0; i < 2; i++) {
 		fz_decap(&fz_cx[i], data, len);
 		if (tun_icmp4_mtu(&fz_cx[i], data, len, &mtu) == 0 && mtu < 68)

@@ -16,7 +16,7 @@ use Time::HiRes qw(time sleep);
 
 our @EXPORT = qw(v6f_bin tmpdir free_port write_file slurp start_daemon
     connect_tcp read_all wait_for http_get root_dir pump start_backend
-    random_bytes);
+    random_bytes in_netns);
 
 my $ROOT = File::Spec->rel2abs(dirname(__FILE__) . '/../..');
 my $TMP;
@@ -220,7 +220,9 @@ package V6F;
 # ---- daemon processes ----
 
 # start_daemon(yaml => TEXT, name => 'd') starts `v6front -c NAME.yaml` with
-# stderr in NAME.log and waits for its "ready" line.
+# stderr in NAME.log and waits for its "ready" line.  netns => NS runs it
+# inside that network namespace (`ip netns exec NS`, which execs in place:
+# the PID is the daemon's).
 sub start_daemon {
 	my (%o) = @_;
 	my $name = $o{name} // 'v6front';
@@ -233,6 +235,7 @@ sub start_daemon {
 		    '--leak-check=full', '--errors-for-leak-kinds=definite',
 		    '--show-leak-kinds=definite';
 	}
+	unshift @cmd, 'ip', 'netns', 'exec', $o{netns} if $o{netns};
 	my $pid = fork() // die "fork: $!";
 	if ($pid == 0) {
 		open(STDIN, '<', '/dev/null');
@@ -258,6 +261,26 @@ sub start_daemon {
 		return undef;
 	}
 	return $d;
+}
+
+# in_netns(NS, sub { ... }) runs the code with this process in network
+# namespace NS (made by `ip netns add`), then switches back: sockets made
+# inside stay in NS, so a test talks from any namespace without a helper
+# process.  Returns what the code returns.
+my $CLONE_NEWNET = 0x40000000;
+sub in_netns {
+	my ($ns, $code) = @_;
+	require 'syscall.ph';
+	open(my $home, '<', '/proc/self/ns/net') or die "own netns: $!";
+	open(my $to, '<', "/run/netns/$ns") or die "netns $ns: $!";
+	syscall(&SYS_setns, fileno($to), $CLONE_NEWNET) == 0
+	    or die "setns $ns: $!";
+	my @r = eval { $code->() };
+	my $err = $@;
+	syscall(&SYS_setns, fileno($home), $CLONE_NEWNET) == 0
+	    or die "setns back from $ns: $!";
+	die $err if $err;
+	return wantarray ? @r : $r[0];
 }
 
 package V6F::Daemon;

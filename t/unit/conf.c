@@ -517,6 +517,7 @@ static const char full_yaml[] =
     "  ttl: 64\n"
     "  default_route: true\n"
     "  routes: [2001:db8:2::/64, \"2001:db8:3::/48\"]\n"
+    "  echo_interval: 2500ms\n"
     "listeners:\n"
     "  - name: web\n"
     "    bind: [\"[2001:db8:1::2]:80\", '192.0.2.10:80']\n"
@@ -590,6 +591,7 @@ test_full(void)
 	is_str(inet_ntop(AF_INET6, t->routes[1].addr, a, sizeof(a)),
 	    "2001:db8:3::", "routes[1]");
 	is_int(t->routes[1].plen, 48, "routes[1] plen");
+	is_int((long long)t->echo_interval, 2500, "tunnel.echo_interval");
 
 	is_int((long long)cfg->nlisteners, 2, "2 listeners");
 	l = &cfg->listeners[0];
@@ -712,6 +714,8 @@ test_defaults(void)
 	is_str(t->interface, "he-ipv6", "interface default he-ipv6");
 	is_int(t->mtu, 1480, "mtu default 1480");
 	is_int(t->ttl, 255, "ttl default 255");
+	is_int((long long)t->echo_interval, 30000,
+	    "echo_interval default 30s");
 	ok(!t->default_route, "default_route default false");
 	is_int((long long)t->nroutes, 0, "no routes");
 	ok(t->routes == NULL, "routes NULL");
@@ -720,6 +724,12 @@ test_defaults(void)
 	is_int((long long)cfg->nlisteners, 0, "no listeners");
 	ok(cfg->listeners == NULL, "listeners NULL");
 	is_int((long long)cfg->nbackends, 0, "no backends");
+	conf_unref(cfg);
+
+	cfg = load("tunnel: {local: 1.1.1.1, remote: 2.2.2.2, "
+	    "address: '::1/128', peer: '::2', echo_interval: 0s}\n", &errs);
+	ok(cfg != NULL && cfg->tunnel->echo_interval == 0,
+	    "echo_interval 0s: echoes off");
 	conf_unref(cfg);
 
 	cfg = load("workers: auto\nworkers_x: 1\n", NULL);
@@ -786,7 +796,7 @@ static const struct bad bad_rows[] = {
 	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
 	    "  update: {url: x}\n", "t.yaml:6:3: tunnel.update: unknown key; "
 	    "expected one of role, interface, local, remote, address, peer, "
-	    "mtu, ttl, default_route, routes", 1 },
+	    "mtu, ttl, default_route, routes, echo_interval", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    balance: rr\n", "t.yaml:5:5: backends.b.balance: unknown key; "
@@ -1063,6 +1073,16 @@ static const struct bad bad_rows[] = {
 	    "peer: '::2', routes: ['::/0', 10.0.0.0/8, '::/200']}\n",
 	    "t.yaml:1:93: tunnel.routes[1]: expected an IPv6 prefix, like "
 	    "2001:db8:2::/64", 2 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2', echo_interval: 50ms}\n", "t.yaml:1:91: "
+	    "tunnel.echo_interval: expected 0s (off) or at least 100ms", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2', echo_interval: 0}\n", "t.yaml:1:91: "
+	    "tunnel.echo_interval: duration needs a unit: ms, s, m, h, d", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2', echo_interval: [1s]}\n", "t.yaml:1:91: "
+	    "tunnel.echo_interval: expected a duration like 250ms, 5s, 10m",
+	    1 },
 	/* top-level values */
 	{ "workers: 0\ntunnel: {}\n", "t.yaml:1:10: workers: workers 0 not in "
 	    "1-1024", 0 },
@@ -1253,6 +1273,60 @@ test_files(void)
 	conf_errs_free(&errs);
 }
 
+/* A reload compares tunnel sections: every field counts, routes in order. */
+static void
+test_tunnel_equal(void)
+{
+	static const char base[] = "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, "
+	    "address: '2001:db8:1::2/64', peer: '2001:db8:1::1', "
+	    "routes: ['2001:db8:2::/64', '2001:db8:3::/64']";
+	static const struct {
+		const char	*extra;
+		bool		 same;
+	} rows[] = {
+		{ "", true },
+		{ ", mtu: 1480, ttl: 255, echo_interval: 30s, role: client", true },
+		{ ", mtu: 1400", false },
+		{ ", ttl: 64", false },
+		{ ", echo_interval: 1s", false },
+		{ ", default_route: true", false },
+		{ ", role: broker", false },
+		{ ", interface: tun0", false },
+	};
+	struct config *a, *b;
+	char yaml[512];
+	size_t i;
+
+	(void)snprintf(yaml, sizeof(yaml), "%s}\n", base);
+	a = load(yaml, NULL);
+	if (!ok(a != NULL, "tunnel_equal: base loads"))
+		return;
+	ok(conf_tunnel_equal(NULL, NULL), "tunnel_equal: NULL, NULL");
+	ok(!conf_tunnel_equal(a->tunnel, NULL), "tunnel_equal: one NULL");
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		(void)snprintf(yaml, sizeof(yaml), "%s%s}\n", base,
+		    rows[i].extra);
+		b = load(yaml, NULL);
+		ok(b != NULL && conf_tunnel_equal(a->tunnel, b->tunnel) ==
+		    rows[i].same, "tunnel_equal \"%s\": %s", rows[i].extra,
+		    rows[i].same ? "same" : "differs");
+		conf_unref(b);
+	}
+	b = load("tunnel: {local: 1.1.1.1, remote: 2.2.2.2, "
+	    "address: '2001:db8:1::2/64', peer: '2001:db8:1::1', "
+	    "routes: ['2001:db8:3::/64', '2001:db8:2::/64']}\n", NULL);
+	ok(b != NULL && !conf_tunnel_equal(a->tunnel, b->tunnel),
+	    "tunnel_equal: routes in another order differ");
+	conf_unref(b);
+	b = load("tunnel: {local: 1.1.1.3, remote: 2.2.2.2, "
+	    "address: '2001:db8:1::2/64', peer: '2001:db8:1::1', "
+	    "routes: ['2001:db8:2::/64', '2001:db8:3::/64']}\n", NULL);
+	ok(b != NULL && !conf_tunnel_equal(a->tunnel, b->tunnel),
+	    "tunnel_equal: local differs");
+	conf_unref(b);
+	conf_unref(a);
+}
+
 static void
 test_examples(void)
 {
@@ -1304,6 +1378,7 @@ main(void)
 	test_bad();
 	test_many();
 	test_files();
+	test_tunnel_equal();
 	test_examples();
 	return (done_testing());
 }

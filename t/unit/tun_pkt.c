@@ -1239,6 +1239,70 @@ test_icmp4(void)
 	ok(bad == 0, "frag needed: every truncation refused");
 }
 
+/*
+ * The MLDv2 report Linux sends when a device joins ff02::2: Hop-by-Hop
+ * with Router Alert, then ICMPv6 type 143 (as captured off a tunnel).
+ */
+static size_t
+mkmld(uint8_t *p, const char *dst, uint8_t type, bool hbh)
+{
+	static const uint8_t ra[8] = { 58, 0, 0x05, 0x02, 0, 0, 0x01, 0 };
+	size_t off = 40, len;
+
+	memset(p, 0, 40 + 8 + 28);
+	p[0] = 0x60;
+	p[6] = hbh ? 0 : 58;
+	p[7] = 1;
+	a6(p + 8, "fe80::c633:6401");
+	a6(p + 24, dst);
+	if (hbh) {
+		memcpy(p + off, ra, sizeof(ra));
+		off += sizeof(ra);
+	}
+	p[off] = type;
+	p[off + 7] = 1;			/* one group record */
+	p[off + 8] = 4;			/* CHANGE_TO_EXCLUDE */
+	a6(p + off + 12, "ff02::2");
+	len = off + 28;
+	tun_wr16(p + 4, (uint16_t)(len - 40));
+	return (len);
+}
+
+static void
+test_mld(void)
+{
+	uint8_t *m;
+	size_t n, k, bad;
+
+	n = mkmld(scratch, "ff02::16", 143, true);
+	ok(tun_mld(scratch, n), "mld: v2 report to ff02::16 with Router Alert");
+	n = mkmld(scratch, "ff02::2", 131, false);
+	ok(tun_mld(scratch, n), "mld: v1 report, no Hop-by-Hop");
+	n = mkmld(scratch, "ff02::1", 130, true);
+	ok(tun_mld(scratch, n), "mld: query");
+	n = mkmld(scratch, "ff02::2", 132, true);
+	ok(tun_mld(scratch, n), "mld: done");
+	n = mkmld(scratch, "2001:db8:1::1", 143, true);
+	ok(!tun_mld(scratch, n), "mld: not to a group: not MLD to keep out");
+	n = mkmld(scratch, "ff02::16", 128, true);
+	ok(!tun_mld(scratch, n), "mld: an echo request to a group is not MLD");
+	n = mkmld(scratch, "ff02::16", 133, true);
+	ok(!tun_mld(scratch, n), "mld: nor is a Router Solicitation");
+	n = mkmld(scratch, "ff02::16", 143, true);
+	scratch[0] = 0x45;
+	ok(!tun_mld(scratch, n), "mld: not IPv6");
+
+	n = mkmld(scratch, "ff02::16", 143, true);
+	bad = 0;
+	for (k = 0; k < 49; k++) {
+		m = dup_exact(scratch, k);
+		if (tun_mld(m, k))
+			bad++;
+		free(m);
+	}
+	ok(bad == 0, "mld: cut before the ICMPv6 type: never MLD, no overread");
+}
+
 static void
 test_stats(void)
 {
@@ -1280,6 +1344,7 @@ main(void)
 	test_nd();
 	test_ptb();
 	test_icmp4();
+	test_mld();
 	test_stats();
 	return (done_testing());
 }

@@ -50,7 +50,7 @@ TEST_DEBS  := perl curl iproute2 procps nftables iputils-ping
 DEV_DEBS   := valgrind clang cppcheck
 BENCH_DEBS := haproxy 6tunnel iperf3 util-linux
 
-.PHONY: all deps dev-deps bench-deps run test suite check check-asan valgrind \
+.PHONY: all lint deps dev-deps bench-deps run test suite check check-asan valgrind \
 	fuzz install uninstall clean help units replays bench-build
 
 EXE	?= v6front
@@ -140,6 +140,15 @@ valgrind: deps
 	    --errors-for-leak-kinds=definite $$u >/dev/null || exit 1; done
 	V6F_VALGRIND=1 $(MAKE) suite
 
+# Static checks.  variableScope is off: our style declares a function's
+# variables at its top (see STYLE.md), which that check would flag everywhere.
+lint: dev-deps
+	cppcheck --enable=warning,style,performance,portability --inline-suppr \
+	    --suppress=variableScope --error-exitcode=1 -q -I. -D_GNU_SOURCE \
+	    --std=c11 $(MODULES)
+	$(MAKE) CC=clang BUILD=build-clang EXE=build-clang/v6front \
+	    build-clang/v6front units
+
 fuzz: $(FUZZERS)
 $(FUZZERS): | dev-deps
 
@@ -174,6 +183,7 @@ help:
 	@echo "make test       deps + build + the whole suite with prove"
 	@echo "make check-asan the suite under AddressSanitizer + UBSan"
 	@echo "make valgrind   the suite with v6front under valgrind memcheck"
+	@echo "make lint       cppcheck, and a warning-free build with clang"
 	@echo "make fuzz       libFuzzer targets in fuzz-build/ (clang)"
 	@echo "make bench-build micro-benchmarks in $(BUILD)/bench/"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"

@@ -110,8 +110,6 @@ int
 px_lsock_reuse(struct px_lsock *ls, const struct conf_listener *ln,
     const struct conf_sockaddr *a, char *err, size_t errlen)
 {
-	int i;
-
 	if (ls->addr.len != a->len || memcmp(&ls->addr.ss, &a->ss, a->len) != 0)
 		return (0);
 	if (a->ss.ss_family == AF_INET6 && ls->v6only != ln->v6only) {
@@ -120,7 +118,7 @@ px_lsock_reuse(struct px_lsock *ls, const struct conf_listener *ln,
 		return (-1);
 	}
 	if (ls->backlog != ln->backlog) {
-		for (i = 0; i < ls->nfd; i++)
+		for (int i = 0; i < ls->nfd; i++)
 			if (listen(ls->fd[i], ln->backlog) == -1) {
 				snprintf(err, errlen, "listener %s: listen %s: "
 				    "%s", ln->name, a->text, strerror(errno));

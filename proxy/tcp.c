@@ -139,10 +139,9 @@ px_tcp_flush(struct px_tcp *t, int i)
 {
 	struct px_dir	*d = &t->dir[i];
 	int		 o = !i;
-	ssize_t		 n;
 
 	while (d->head < d->tail) {
-		n = send(t->fd[o], d->buf + d->head, d->tail - d->head,
+		ssize_t n = send(t->fd[o], d->buf + d->head, d->tail - d->head,
 		    MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -201,13 +200,13 @@ px_tcp_read(evutil_socket_t fd, short what, void *arg)
 	struct px_dir	*d = &t->dir[i];
 	char		*scratch = t->s.wk->scratch;
 	size_t		 max = (size_t)t->s.ln->buffer;
-	ssize_t		 n, w;
 	int		 round;
 
 	if (max > t->s.wk->scratch_len)
 		max = t->s.wk->scratch_len;
 	for (round = 0; round < PX_TCP_READS_MAX; round++) {
-		n = recv(t->fd[i], scratch, max, 0);
+		ssize_t n = recv(t->fd[i], scratch, max, 0), w = 0;
+
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -220,7 +219,6 @@ px_tcp_read(evutil_socket_t fd, short what, void *arg)
 		}
 		d->bytes += (uint64_t)n;
 		t->last = px_tcp_clock();
-		w = 0;
 		if (o == PX_CLI || t->connected) {
 			w = send(t->fd[o], scratch, (size_t)n, MSG_NOSIGNAL);
 			if (w == -1 && errno != EAGAIN && errno != EINTR) {

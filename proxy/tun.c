@@ -73,7 +73,7 @@ px_tun_report(const struct tun *t)
 	char			drops[1024];
 	size_t			n = 0;
 	uint64_t		total = 0;
-	int			i, r;
+	int			i;
 
 	if (t == NULL) {
 		px_log(CONF_LOG_NOTICE, "SIGUSR2: no tunnel configured");
@@ -82,6 +82,8 @@ px_tun_report(const struct tun *t)
 	tun_stats_get(t, &st);
 	drops[0] = '\0';
 	for (i = 1; i < TUN_DROP_MAX; i++) {
+		int r;
+
 		total += st.drops[i];
 		r = snprintf(drops + n, sizeof(drops) - n, " drop_%s=%" PRIu64,
 		    tun_drop_name((enum tun_drop)i), st.drops[i]);

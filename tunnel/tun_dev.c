@@ -43,9 +43,9 @@ tun_err(char *err, size_t errlen, const char *fmt, ...)
 static int
 tun_err(char *err, size_t errlen, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (err != NULL && errlen > 0) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		(void)vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
@@ -74,7 +74,6 @@ tun_raw_open(struct tun *t, const struct conf_tunnel *ct, char *err,
     size_t errlen)
 {
 	struct sockaddr_in sa;
-	char a[INET_ADDRSTRLEN];
 	int ttl = ct->ttl, pmtu = IP_PMTUDISC_DONT;
 
 	/*
@@ -104,10 +103,13 @@ tun_raw_open(struct tun *t, const struct conf_tunnel *ct, char *err,
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr = ct->local;
-	if (bind(t->raw_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+	if (bind(t->raw_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		char a[INET_ADDRSTRLEN];
+
 		return (tun_err(err, errlen, "bind raw socket to %s: %s",
 		    inet_ntop(AF_INET, &ct->local, a, sizeof(a)),
 		    strerror(errno)));
+	}
 	return (0);
 }
 
@@ -164,6 +166,7 @@ tun_dev_route(struct tun *t, struct tun_nl *nl, const uint8_t *dst,
 {
 	union {
 		struct nlmsghdr	 nh;
+		/* cppcheck-suppress unusedStructMember ; sizes the buffer */
 		uint8_t		 b[512];
 	} req;
 	char what[160], d[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
@@ -182,6 +185,7 @@ tun_dev_addr(struct tun *t, struct tun_nl *nl, const uint8_t *addr,
 {
 	union {
 		struct nlmsghdr	 nh;
+		/* cppcheck-suppress unusedStructMember ; sizes the buffer */
 		uint8_t		 b[512];
 	} req;
 	char what[160], a[INET6_ADDRSTRLEN];
@@ -200,6 +204,7 @@ tun_dev_config(struct tun *t, const struct conf_tunnel *ct, char *err,
 	static const uint8_t any[16];
 	union {
 		struct nlmsghdr	 nh;
+		/* cppcheck-suppress unusedStructMember ; sizes the buffer */
 		uint8_t		 b[512];
 	} req;
 	struct tun_nl nl;

@@ -11,7 +11,7 @@
  * This is deliberately not libevent's bufferevent: in libevent 2.1 every
  * bufferevent read is capped at 4 KiB and every write toggles EPOLLOUT, which
  * cost three times haproxy's CPU per byte.  Here a steady transfer is one
- * epoll_wait, one recv of up to 64 KiB and one send.
+ * epoll_wait, one recv of up to PX_SCRATCH_LEN and one send.
  *
  * Half-close: a FIN from one side is passed on as shutdown(SHUT_WR) to the
  * other once everything before it is written; the session ends when both

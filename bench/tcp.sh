@@ -1,0 +1,607 @@
+#!/usr/bin/env bash
+#
+# tcp.sh: v6front `mode: tcp` against haproxy (mode tcp) and 6tunnel, on
+# loopback, IPv6 front ([::1]) to IPv4 backend (127.0.0.1).
+#
+# Each proxy runs one worker pinned to CPU $PROXY_CPU (default 0); clients
+# and backends are pinned to CPU $LOAD_CPU (default 1). Measurements, each
+# with a freshly started proxy and interleaved across proxies (the order
+# rotates every round), median over rounds:
+#
+#   bulk      iperf3 through the proxy: Gbit/s, Gbit per proxy CPU-second,
+#             proxy CPU ns per KiB
+#   rate      connect, send a line, read a short reply to EOF, close, with
+#             32 in flight: connections/s, proxy CPU us per connection
+#   pingpong  one connection, 1-byte request, 64 KiB response, repeated:
+#             responses/s, latency (a proxy that leaves Nagle on stalls
+#             ~40 ms per response on the client's delayed ACK)
+#   idle      5,000 idle connections held: memory per connection
+#
+# Proxy CPU is utime+stime from /proc of the proxy and all its processes
+# (6tunnel forks one per connection). Absolute rates swing 2-5x between runs
+# on shared machines; CPU per unit of work and memory stay steady, so the
+# targets are judged on those.
+#
+# Raw results, configs and every process's output go to bench/out/tcp-TIME/.
+# Every process started here is stopped by PID on exit, Ctrl-C included.
+
+set -u -o pipefail
+
+HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+V6F_BIN=${V6F_BIN:-$HERE/../v6front}
+PROXY_CPU=${PROXY_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+
+ROUNDS=3
+PROXIES=(v6front haproxy 6tunnel)
+TESTS=(bulk rate pingpong idle)
+BULK_SECS=5
+RATE_SECS=5
+RATE_CONC=32
+PP_SECS=3
+PP_SIZE=65536
+PP_MAX=1000000
+IDLE_N=5000
+IDLE_SETTLE=2
+WAIT_QUIET=0
+
+usage() {
+	cat <<EOF
+usage: $0 [--quick] [--rounds N] [--only PROXY,...] [--tests TEST,...]
+          [--wait-quiet]
+
+  --quick        one round instead of $ROUNDS
+  --rounds N     rounds to run (default $ROUNDS); the table shows medians
+  --only LIST    proxies to run, from: ${PROXIES[*]}
+  --tests LIST   tests to run, from: ${TESTS[*]}
+  --wait-quiet   before starting, wait (up to 30 min) until both CPUs are
+                 idle, e.g. while fuzzers finish
+
+environment: V6F_BIN (default ../v6front from this script), PROXY_CPU (0),
+LOAD_CPU (1), V6F_BUFFER (the listener's \`buffer:\`, e.g. 16k; unset =
+v6front's default). Needs haproxy, 6tunnel, iperf3, taskset, ss, cc and perl:
+\`make bench-deps\` installs the benchmark's packages.
+EOF
+}
+
+die() {
+	echo "tcp.sh: $*" >&2
+	exit 1
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) ROUNDS=1 ;;
+	--rounds)
+		[[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] ||
+		    die "--rounds needs a positive number"
+		ROUNDS=$2
+		shift
+		;;
+	--only)
+		[ $# -ge 2 ] || die "--only needs a list"
+		IFS=', ' read -r -a PROXIES <<<"$2"
+		shift
+		;;
+	--tests)
+		[ $# -ge 2 ] || die "--tests needs a list"
+		IFS=', ' read -r -a TESTS <<<"$2"
+		shift
+		;;
+	--wait-quiet) WAIT_QUIET=1 ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		usage >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+
+for p in "${PROXIES[@]}"; do
+	case $p in v6front | haproxy | 6tunnel) ;; *) die "unknown proxy: $p" ;; esac
+done
+for t in "${TESTS[@]}"; do
+	case $t in bulk | rate | pingpong | idle) ;; *) die "unknown test: $t" ;; esac
+done
+
+# ---------------------------------------------------------------- checks
+
+missing=()
+for c in haproxy 6tunnel iperf3 taskset ss cc perl getconf; do
+	command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+done
+[ ${#missing[@]} -eq 0 ] ||
+    die "missing ${missing[*]}: run \`make bench-deps\` (as root installs them)"
+for p in "${PROXIES[@]}"; do
+	if [ "$p" = v6front ] && [ ! -x "$V6F_BIN" ]; then
+		die "no v6front binary at $V6F_BIN: run \`make v6front\`," \
+		    "set V6F_BIN, or leave it out with --only haproxy,6tunnel"
+	fi
+done
+ncpu=$(getconf _NPROCESSORS_ONLN)
+[ "$ncpu" -ge 2 ] || die "needs two CPUs (proxy on one, load on the other)"
+[ "$PROXY_CPU" != "$LOAD_CPU" ] || die "PROXY_CPU and LOAD_CPU must differ"
+
+# In the idle test the proxy holds two sockets per connection, and so does
+# connload (client and backend side).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+NOFILE=$(ulimit -n)
+[ "$NOFILE" = unlimited ] && NOFILE=1048576
+[ "$NOFILE" -ge $((2 * IDLE_N + 200)) ] ||
+    die "open files limit $NOFILE is below $((2 * IDLE_N + 200))"
+# haproxy refuses to start when maxconn needs more descriptors than it may
+# open, and without CAP_SYS_RESOURCE it cannot raise the hard limit.
+HAP_MAXCONN=$(((NOFILE - 100) / 2))
+[ "$HAP_MAXCONN" -gt 20000 ] && HAP_MAXCONN=20000
+
+OUT=$HERE/out/tcp-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT/log" "$OUT/cfg" "$OUT/bin" || die "cannot create $OUT"
+RAW=$OUT/raw.tsv
+NOTES=$OUT/notes.txt
+printf 'round\tproxy\tmetric\tvalue\n' >"$RAW"
+: >"$NOTES"
+
+note() {
+	echo "note: $*" | tee -a "$NOTES"
+}
+
+for h in connload tinysrv; do
+	cc -O2 -Wall -Wextra -o "$OUT/bin/$h" "$HERE/$h.c" ||
+	    die "cannot build $h.c"
+done
+CONNLOAD=$OUT/bin/connload
+TINYSRV=$OUT/bin/tinysrv
+proc() { perl "$HERE/proc.pl" "$@"; }
+
+# ---------------------------------------------------------------- processes
+
+PIDS=()
+
+# Stops PID and whatever it forked: the descendants are listed before the
+# parent is signalled and killed after it, so it cannot fork new ones. PID is
+# our unreaped child and keeps its number; a descendant is signalled only if
+# its start time still matches the snapshot. SIGTERM, then SIGKILL after 3 s.
+stop_tree() {
+	local pid=$1 kids i
+	kill -0 "$pid" 2>/dev/null || {
+		wait "$pid" 2>/dev/null
+		return 0
+	}
+	mapfile -t kids < <(proc kids "$pid")
+	kill -TERM "$pid" 2>/dev/null
+	[ ${#kids[@]} -eq 0 ] || proc kill TERM "${kids[@]}"
+	for ((i = 0; i < 60; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null
+	[ ${#kids[@]} -eq 0 ] || proc kill KILL "${kids[@]}"
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+stop_pid() {
+	local pid=$1 p keep=()
+	{ stop_tree "$pid"; } 2>/dev/null
+	for p in "${PIDS[@]}"; do
+		[ "$p" = "$pid" ] || keep+=("$p")
+	done
+	PIDS=("${keep[@]}")
+}
+
+cleanup() {
+	local i
+	trap - EXIT INT TERM
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		{ stop_tree "${PIDS[i]}"; } 2>/dev/null
+	done
+	PIDS=()
+}
+trap cleanup EXIT
+trap 'cleanup; echo "tcp.sh: interrupted; partial results in $OUT" >&2; exit 130' INT TERM
+
+# start_bg CPU LOGNAME CMD...: runs CMD pinned to CPU, output in
+# $OUT/log/LOGNAME.{out,err}; sets BG_PID.
+start_bg() {
+	local cpu=$1 name=$2
+	shift 2
+	taskset -c "$cpu" "$@" >"$OUT/log/$name.out" 2>"$OUT/log/$name.err" &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+}
+
+# wait_for SECS CMD...: polls CMD every 50 ms; fails after SECS.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.05
+	done
+}
+
+listening() {
+	[ -n "$(ss -Htln "( sport = :$1 )")" ]
+}
+
+alive() {
+	kill -0 "$1" 2>/dev/null
+}
+
+# Ports 40000-41000 not in use in any TCP state (TIME-WAIT included).
+NEXT_PORT=40000
+alloc_port() {
+	local i p used
+	used=$(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }')
+	for ((i = 0; i <= 1000; i++)); do
+		p=$NEXT_PORT
+		NEXT_PORT=$((p >= 41000 ? 40000 : p + 1))
+		grep -qx "$p" <<<"$used" && continue
+		PORT=$p
+		return 0
+	done
+	die "no free port in 40000-41000"
+}
+
+# ---------------------------------------------------------------- proxies
+
+# start_proxy NAME PPORT BPORT LOG: sets PROXY_PID, or returns 1.
+start_proxy() {
+	local name=$1 pport=$2 bport=$3 log=$4 cfg
+	case $name in
+	v6front)
+		# notice, not warning: the "ready:" line is a notice, and
+		# nothing per connection logs above info.
+		cfg=$OUT/cfg/v6front-$pport.yaml
+		cat >"$cfg" <<EOF
+workers: 1
+log_level: notice
+listeners:
+  - name: bench
+    bind: "[::1]:$pport"
+    mode: tcp
+    backend: be
+    timeouts: { client_idle: 10m }${V6F_BUFFER:+
+    buffer: $V6F_BUFFER}
+backends:
+  be:
+    servers: ["127.0.0.1:$bport"]
+EOF
+		start_bg "$PROXY_CPU" "$log" "$V6F_RUN" -c "$cfg"
+		PROXY_PID=$BG_PID
+		wait_for 10 grep -qs 'ready:' "$OUT/log/$log.err"
+		;;
+	haproxy)
+		cfg=$OUT/cfg/haproxy-$pport.cfg
+		cat >"$cfg" <<EOF
+global
+    nbthread 1
+    maxconn $HAP_MAXCONN
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 10m
+    timeout server 10m
+frontend bench
+    bind [::1]:$pport
+    default_backend be
+backend be
+    server s1 127.0.0.1:$bport
+EOF
+		start_bg "$PROXY_CPU" "$log" haproxy -db -f "$cfg"
+		PROXY_PID=$BG_PID
+		;;
+	6tunnel)
+		# -d: stay in the foreground; -6: listen on IPv6; -4: connect
+		# over IPv4.
+		start_bg "$PROXY_CPU" "$log" 6tunnel -d -6 -4 -l ::1 "$pport" \
+		    127.0.0.1 "$bport"
+		PROXY_PID=$BG_PID
+		;;
+	esac
+	if ! wait_for 10 listening "$pport" || ! alive "$PROXY_PID"; then
+		echo "tcp.sh: $name did not start; $OUT/log/$log.err:" >&2
+		tail -5 "$OUT/log/$log.err" >&2
+		stop_pid "$PROXY_PID"
+		return 1
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------------- tests
+
+ROUND=0
+
+record() {
+	printf '%s\t%s\t%s\t%s\n' "$ROUND" "$1" "$2" "$3" >>"$RAW"
+}
+
+# calc EXPR: floating point arithmetic; NA when anything is missing.
+calc() {
+	perl -e 'my $r = eval($ARGV[0]); print defined($r) ? $r : "NA"' "$1" \
+	    2>/dev/null || echo NA
+}
+
+# cpu_calc CPU EXPR [WHAT]: EXPR, or NA when the proxy used under 0.1 s of
+# CPU: /proc counts in clock ticks (10 ms), and 6tunnel's 70-odd stalled
+# responses cost it about one tick.
+cpu_calc() {
+	if [ "$(calc "$1 >= 0.1 ? 1 : 0")" = 1 ]; then
+		calc "$2"
+	else
+		[ -z "${3:-}" ] || note "round $ROUND: $3 used $1 s of CPU," \
+		    "too little to divide" >&2
+		echo NA
+	fi
+}
+
+# kv KEY LINE: the value of KEY=... in a "k=v k=v" line.
+kv() {
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -1
+}
+
+# Starts a tinysrv or iperf3 backend on a fresh port; sets BPORT, BE_PID.
+start_backend() {
+	local log=$1
+	shift
+	alloc_port
+	BPORT=$PORT
+	if [ "$1" = iperf3 ]; then
+		start_bg "$LOAD_CPU" "$log" iperf3 -s -B 127.0.0.1 -p "$BPORT"
+	else
+		start_bg "$LOAD_CPU" "$log" "$TINYSRV" "$1" "$BPORT" "${@:2}"
+	fi
+	BE_PID=$BG_PID
+	if ! wait_for 5 listening "$BPORT"; then
+		echo "tcp.sh: backend $* did not start" >&2
+		return 1
+	fi
+}
+
+# Fresh backend and proxy on fresh ports; sets PPORT, PROXY_PID, BE_PID.
+setup() {
+	local name=$1 test=$2
+	shift 2
+	start_backend "r$ROUND-$test-$name-backend" "$@" || return 1
+	alloc_port
+	PPORT=$PORT
+	start_proxy "$name" "$PPORT" "$BPORT" "r$ROUND-$test-$name" || {
+		stop_pid "$BE_PID"
+		return 1
+	}
+}
+
+teardown() {
+	stop_pid "$PROXY_PID"
+	stop_pid "$BE_PID"
+}
+
+run_bulk() {
+	local name=$1 c0 c1 cpu res bytes secs gbps json
+	json=$OUT/log/r$ROUND-bulk-$name-iperf3.json
+	setup "$name" bulk iperf3 || return 1
+	c0=$(proc cpu "$PROXY_PID")
+	taskset -c "$LOAD_CPU" iperf3 -c ::1 -p "$PPORT" -t "$BULK_SECS" -J \
+	    >"$json" 2>&1
+	c1=$(proc cpu "$PROXY_PID")
+	teardown
+	res=$(perl -MJSON::PP -e '
+		local $/; my $j = eval { decode_json(<STDIN>) } or exit 1;
+		my $r = $j->{end}{sum_received} or exit 1;
+		print "$r->{bytes} $r->{seconds}\n";' <"$json") || {
+		echo "tcp.sh: iperf3 through $name failed:" \
+		    "$(grep -o '"error":.*' "$json" | head -1)" >&2
+		return 1
+	}
+	read -r bytes secs <<<"$res"
+	cpu=$(calc "$c1 - $c0")
+	gbps=$(calc "$bytes * 8 / $secs / 1e9")
+	record "$name" bulk_gbps "$gbps"
+	record "$name" bulk_gbit_cpus "$(cpu_calc "$cpu" "$bytes * 8 / 1e9 / $cpu")"
+	record "$name" bulk_ns_kib "$(cpu_calc "$cpu" "$cpu * 1e9 / ($bytes / 1024)")"
+	record "$name" bulk_cpu_pct "$(calc "100 * $cpu / $secs")"
+	printf '  %-8s bulk      %6.2f Gbit/s, proxy CPU %.2f s\n' "$name" \
+	    "$gbps" "$cpu"
+}
+
+run_rate() {
+	local name=$1 c0 c1 cpu line conns
+	setup "$name" rate close || return 1
+	c0=$(proc cpu "$PROXY_PID")
+	line=$(taskset -c "$LOAD_CPU" "$CONNLOAD" rate ::1 "$PPORT" \
+	    "$RATE_SECS" "$RATE_CONC" 2>>"$OUT/log/r$ROUND-rate-$name.connload")
+	c1=$(proc cpu "$PROXY_PID")
+	teardown
+	echo "$line" >>"$OUT/log/r$ROUND-rate-$name.connload"
+	conns=$(kv conns "$line")
+	[[ $conns =~ ^[0-9]+$ && $conns -gt 0 ]] || {
+		echo "tcp.sh: no connection through $name: $line" >&2
+		return 1
+	}
+	cpu=$(calc "$c1 - $c0")
+	record "$name" conn_rate "$(kv rate "$line")"
+	record "$name" conn_cpu_us "$(cpu_calc "$cpu" "$cpu * 1e6 / $conns")"
+	record "$name" conn_err "$(kv errors "$line")"
+	printf '  %-8s rate      %8.0f conn/s, proxy CPU %.2f s, errors %s\n' \
+	    "$name" "$(kv rate "$line")" "$cpu" "$(kv errors "$line")"
+}
+
+run_pingpong() {
+	local name=$1 c0 c1 cpu line n
+	setup "$name" pingpong resp "$PP_SIZE" || return 1
+	c0=$(proc cpu "$PROXY_PID")
+	line=$(taskset -c "$LOAD_CPU" "$CONNLOAD" pingpong ::1 "$PPORT" \
+	    "$PP_SECS" "$PP_SIZE" "$PP_MAX" \
+	    2>>"$OUT/log/r$ROUND-pingpong-$name.connload")
+	c1=$(proc cpu "$PROXY_PID")
+	teardown
+	echo "$line" >>"$OUT/log/r$ROUND-pingpong-$name.connload"
+	n=$(kv resps "$line")
+	[[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || {
+		echo "tcp.sh: no response through $name: $line" >&2
+		return 1
+	}
+	cpu=$(calc "$c1 - $c0")
+	record "$name" pp_rate "$(kv rate "$line")"
+	record "$name" pp_mean_us "$(kv mean_us "$line")"
+	record "$name" pp_p99_us "$(kv p99_us "$line")"
+	record "$name" pp_cpu_us "$(cpu_calc "$cpu" "$cpu * 1e6 / $n" \
+	    "$name pingpong")"
+	printf '  %-8s pingpong  %8.0f resp/s, mean %s us\n' "$name" \
+	    "$(kv rate "$line")" "$(kv mean_us "$line")"
+}
+
+opened() {
+	grep -qs '^open=' "$OUT/log/$1.out"
+}
+
+run_idle() {
+	local name=$1 m0 m1 n cl line log
+	log=r$ROUND-idle-$name-connload
+	alloc_port
+	BPORT=$PORT
+	alloc_port
+	PPORT=$PORT
+	start_proxy "$name" "$PPORT" "$BPORT" "r$ROUND-idle-$name" || return 1
+	sleep 0.3
+	m0=$(proc mem "$PROXY_PID")
+	# connload is the backend too, and says when all are held end to end.
+	start_bg "$LOAD_CPU" "$log" "$CONNLOAD" idle ::1 "$PPORT" "$BPORT" \
+	    "$IDLE_N" 300
+	cl=$BG_PID
+	wait_for 120 opened "$log" ||
+	    echo "tcp.sh: $name: connects still pending after 120 s" >&2
+	sleep "$IDLE_SETTLE"
+	m1=$(proc mem "$PROXY_PID")
+	line=$(head -1 "$OUT/log/$log.out")
+	n=$(kv held "$line")
+	alive "$PROXY_PID" || {
+		echo "tcp.sh: $name died holding idle connections" >&2
+		n=0
+	}
+	stop_pid "$cl"
+	stop_pid "$PROXY_PID"
+	{
+		echo "proxy before: $m0"
+		echo "proxy after:  $m1"
+	} >>"$OUT/log/$log.out"
+	[[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || {
+		echo "tcp.sh: $name held no idle connection: $line" >&2
+		return 1
+	}
+	[ "$n" -eq "$IDLE_N" ] ||
+	    echo "tcp.sh: $name: only $n of $IDLE_N held: $line" >&2
+	record "$name" idle_held "$n"
+	record "$name" idle_kib \
+	    "$(calc "($(kv pss_kib "$m1") - $(kv pss_kib "$m0")) / $n")"
+	record "$name" idle_rss_kib \
+	    "$(calc "($(kv rss_kib "$m1") - $(kv rss_kib "$m0")) / $n")"
+	record "$name" idle_pss_mib "$(calc "$(kv pss_kib "$m1") / 1024")"
+	record "$name" idle_hwm_mib "$(calc "$(kv hwm_kib "$m1") / 1024")"
+	printf '  %-8s idle      %d held, PSS %s -> %s KiB (%s procs)\n' \
+	    "$name" "$n" "$(kv pss_kib "$m0")" "$(kv pss_kib "$m1")" \
+	    "$(kv procs "$m1")"
+}
+
+# ---------------------------------------------------------------- main
+
+# Prints how busy the proxy's and the load's CPU are, in percent.
+busy_report() {
+	proc busy 2 "$PROXY_CPU" "$LOAD_CPU"
+}
+
+others_busy() {
+	local b0 b1
+	read -r b0 b1 <<<"$(busy_report)"
+	[ "$b0" -gt 10 ] || [ "$b1" -gt 10 ]
+}
+
+if [ "$WAIT_QUIET" = 1 ]; then
+	echo "waiting until CPUs $PROXY_CPU and $LOAD_CPU are idle..."
+	wait_for 1800 eval '! others_busy' ||
+	    echo "tcp.sh: still busy after 30 min; measuring anyway" >&2
+fi
+
+# Which v6front was measured. The run uses a copy taken now, so a build
+# landing in the tree mid-run cannot mix two binaries in one table.
+v6f_id() {
+	[ -x "$1" ] || return 0
+	echo "($("$1" -V 2>&1 | head -1), built $(date -r "$1" '+%F %T')," \
+	    "sha256 $(sha256sum <"$1" | cut -c1-12))"
+}
+V6F_RUN=$OUT/bin/v6front
+V6F_ID=
+if [[ " ${PROXIES[*]} " == *" v6front "* ]]; then
+	if ! cp -p "$V6F_BIN" "$V6F_RUN" || ! "$V6F_RUN" -V >/dev/null 2>&1; then
+		die "cannot copy and run $V6F_BIN (being rebuilt?)"
+	fi
+	V6F_ID=$(v6f_id "$V6F_RUN")
+fi
+
+{
+	echo "date: $(date -Is)"
+	echo "host: $(uname -srm), $ncpu CPUs: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+	echo "v6front: $V6F_BIN $V6F_ID"
+	echo "haproxy: $(haproxy -v 2>/dev/null | head -1)"
+	echo "6tunnel: $(dpkg-query -W -f='${Version}' 6tunnel 2>/dev/null)"
+	echo "iperf3: $(iperf3 --version 2>/dev/null | head -1)"
+	echo "rounds: $ROUNDS; proxies: ${PROXIES[*]}; tests: ${TESTS[*]}"
+	echo "open files: $NOFILE; haproxy maxconn: $HAP_MAXCONN"
+} >"$OUT/env.txt"
+
+read -r busy0 busy1 <<<"$(busy_report)"
+note "before the run, CPU $PROXY_CPU was ${busy0}% busy and CPU $LOAD_CPU ${busy1}% (other processes)"
+if [ "$busy0" -gt 10 ] || [ "$busy1" -gt 10 ]; then
+	note "the machine is not idle: absolute rates will be low and noisy"
+fi
+fuzz=$(pgrep -f '(^|/)fuzz[-_]' | wc -l)
+[ "$fuzz" -eq 0 ] || note "$fuzz fuzzer process(es) running during the run"
+[[ " ${PROXIES[*]} " != *" v6front "* ]] ||
+    note "v6front $V6F_ID${V6F_BUFFER:+, buffer: $V6F_BUFFER}"
+[ "$HAP_MAXCONN" -ge 20000 ] ||
+    note "haproxy maxconn $HAP_MAXCONN (open files limit $NOFILE)"
+
+echo "tcp.sh: $ROUNDS round(s), results in $OUT"
+start_time=$SECONDS
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+	# Rotate the order so no proxy always runs first (after a pause) or
+	# last.
+	n=${#PROXIES[@]}
+	order=()
+	for ((i = 0; i < n; i++)); do
+		order+=("${PROXIES[(i + ROUND - 1) % n]}")
+	done
+	echo "round $ROUND/$ROUNDS: ${order[*]}"
+	for t in "${TESTS[@]}"; do
+		for p in "${order[@]}"; do
+			t0=$EPOCHREALTIME
+			"run_$t" "$p" || {
+				echo "  $p $t: failed (see $OUT/log)" >&2
+				note "round $ROUND: $t through $p failed"
+			}
+			echo "$ROUND $t $p $(calc "$EPOCHREALTIME - $t0")" \
+			    >>"$OUT/durations.txt"
+		done
+	done
+done
+echo "took $((SECONDS - start_time)) s"
+
+if [[ " ${PROXIES[*]} " == *" v6front "* ]]; then
+	nlog=$(cat "$OUT"/log/r*-v6front.err 2>/dev/null |
+	    grep -cE ' (crit|err|warning):')
+	[ "$nlog" -eq 0 ] ||
+	    note "v6front logged $nlog warning/error line(s): $OUT/log/*-v6front.err"
+fi
+[[ " ${PROXIES[*]} " != *" v6front "* ]] ||
+    [ "$(v6f_id "$V6F_BIN")" = "$V6F_ID" ] ||
+    note "$V6F_BIN was rebuilt during the run (now $(v6f_id "$V6F_BIN"));" \
+	"the copy taken at the start was measured"
+read -r busy0 busy1 <<<"$(busy_report)"
+note "after the run, CPU $PROXY_CPU was ${busy0}% busy and CPU $LOAD_CPU ${busy1}% (other processes)"
+echo
+perl "$HERE/tcp-table.pl" "$RAW" "$NOTES" | tee "$OUT/table.txt"
+ln -sfn "$(basename "$OUT")" "$HERE/out/tcp-latest"

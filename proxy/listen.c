@@ -7,6 +7,7 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,9 @@ px_lsock_socket(const struct conf_listener *ln, const struct conf_sockaddr *a,
 	 */
 	if (ln->freebind &&
 	    setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) == -1)
+		goto fail;
+	/* Accepted sockets inherit TCP_NODELAY: one syscall less each. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
 		goto fail;
 	what = "bind";
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)

@@ -222,7 +222,7 @@ struct px_sess {
 	const struct conf_listener *ln;	/* borrowed from gen */
 	struct sockaddr_storage	 cli_addr;
 	struct sockaddr_storage	 loc_addr;
-	char			 peer[PX_PEERSTRLEN];	/* client "[v6]:port" */
+	char			 peer[PX_PEERSTRLEN];	/* use px_sess_peer() */
 };
 
 /* Starts a TCP relay for an accepted socket (owns fd from now on). */
@@ -237,6 +237,9 @@ void	px_status_start(struct px_worker *, const struct px_lbind *, int fd,
 void	px_sess_init(struct px_sess *, enum px_sess_kind, struct px_worker *,
 	    const struct px_lbind *, int fd, const struct sockaddr *,
 	    socklen_t);
+
+/* The client's "[v6]:port" text, formatted on first use. */
+const char *px_sess_peer(struct px_sess *);
 
 /* Unlinks a session from its worker and drops its gen; lets a stopping
  * worker exit when it was the last. */
@@ -272,7 +275,7 @@ uint64_t px_now_ms(void);
 /* Converts milliseconds to a struct timeval. */
 struct timeval px_ms_tv(uint64_t ms);
 
-/* Sets TCP_NODELAY on a (non-blocking) accepted or new TCP socket. */
+/* Sets TCP_NODELAY on a new outgoing TCP socket (accepted ones inherit it). */
 int	px_sock_tune(int fd);
 
 #endif

@@ -33,7 +33,7 @@ px_status_close(struct px_sess *s, const char *why)
 
 	if (px_log_enabled(CONF_LOG_DEBUG))
 		px_log(CONF_LOG_DEBUG, "%s: %s: status closed (%s)",
-		    s->ln->name, s->peer, why);
+		    s->ln->name, px_sess_peer(s), why);
 	if (st->bev != NULL)
 		bufferevent_free(st->bev);
 	px_sess_fini(s);
@@ -103,7 +103,7 @@ px_status_read(struct bufferevent *bev, void *arg)
 	if (end.pos == -1) {
 		if (evbuffer_get_length(in) >= PX_STATUS_HEAD_MAX) {
 			px_log(CONF_LOG_INFO, "%s: %s: status: request head "
-			    "too large", st->s.ln->name, st->s.peer);
+			    "too large", st->s.ln->name, px_sess_peer(&st->s));
 			px_status_reply(st, 431, "Request Header Fields Too "
 			    "Large", false, "request head too large\n");
 		}
@@ -119,7 +119,7 @@ px_status_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, evbuffer_get_length(in));
 	if ((head = px_status_reqline(line, n)) == -1) {
 		px_log(CONF_LOG_INFO, "%s: %s: status: malformed request "
-		    "line", st->s.ln->name, st->s.peer);
+		    "line", st->s.ln->name, px_sess_peer(&st->s));
 		px_status_reply(st, 400, "Bad Request", false,
 		    "malformed request line\n");
 		return;
@@ -174,10 +174,9 @@ px_status_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 		return;
 	}
 	px_sess_init(&st->s, PX_SESS_STATUS, wk, lb, fd, sa, salen);
-	if (px_sock_tune(fd) == -1 ||
-	    (st->bev = bufferevent_socket_new(wk->base, fd,
+	if ((st->bev = bufferevent_socket_new(wk->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		px_warn("%s: %s: status", lb->ln->name, st->s.peer);
+		px_warn("%s: %s: status", lb->ln->name, px_sess_peer(&st->s));
 		close(fd);
 		px_status_close(&st->s, "setup failed");
 		return;

@@ -76,7 +76,7 @@ px_tcp_close(struct px_sess *s, const char *why)
 
 	if (px_log_enabled(CONF_LOG_DEBUG))
 		px_log(CONF_LOG_DEBUG, "%s: %s -> %s: closed (%s), %llu bytes "
-		    "up, %llu down", s->ln->name, s->peer,
+		    "up, %llu down", s->ln->name, px_sess_peer(s),
 		    t->srv_addr ? t->srv_addr->text : "-", why,
 		    (unsigned long long)t->dir[PX_CLI].bytes,
 		    (unsigned long long)t->dir[PX_SRV].bytes);
@@ -102,8 +102,8 @@ px_tcp_fail(struct px_tcp *t, int i, int e)
 	char why[96];
 
 	snprintf(why, sizeof(why), "%s %s", px_side_name[i], strerror(e));
-	px_log(CONF_LOG_INFO, "%s: %s -> %s: %s", t->s.ln->name, t->s.peer,
-	    t->srv_addr->text, why);
+	px_log(CONF_LOG_INFO, "%s: %s -> %s: %s", t->s.ln->name,
+	    px_sess_peer(&t->s), t->srv_addr->text, why);
 	px_tcp_close(&t->s, why);
 }
 
@@ -171,7 +171,7 @@ px_tcp_keep(struct px_tcp *t, int i, const char *p, size_t len)
 	if (d->buf == NULL &&
 	    (d->buf = malloc((size_t)t->s.ln->buffer)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: %s: out of memory", t->s.ln->name,
-		    t->s.peer);
+		    px_sess_peer(&t->s));
 		px_tcp_close(&t->s, "out of memory");
 		return (-1);
 	}
@@ -256,7 +256,7 @@ px_tcp_connected(struct px_tcp *t, short what)
 		e = errno;
 	if (e != 0) {
 		px_warnx("%s: %s -> %s: connect failed: %s", t->s.ln->name,
-		    t->s.peer, t->srv_addr->text,
+		    px_sess_peer(&t->s), t->srv_addr->text,
 		    e == ETIMEDOUT ? "timed out" : strerror(e));
 		px_tcp_close(&t->s, "connect failed");
 		return;
@@ -301,7 +301,7 @@ px_tcp_idle(evutil_socket_t fd, short what, void *arg)
 	since = px_tcp_clock() - t->last;
 	if (since >= idle) {
 		px_log(CONF_LOG_INFO, "%s: %s -> %s: idle timeout",
-		    t->s.ln->name, t->s.peer, t->srv_addr->text);
+		    t->s.ln->name, px_sess_peer(&t->s), t->srv_addr->text);
 		px_tcp_close(&t->s, "idle timeout");
 		return;
 	}
@@ -335,10 +335,9 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 
 	t->fd[PX_SRV] = socket(t->srv_addr->ss.ss_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (t->fd[PX_SRV] == -1 || px_sock_tune(fd) == -1 ||
-	    px_sock_tune(t->fd[PX_SRV]) == -1) {
+	if (t->fd[PX_SRV] == -1 || px_sock_tune(t->fd[PX_SRV]) == -1) {
 		px_log(CONF_LOG_ERR, "%s: %s -> %s: socket: %s", lb->ln->name,
-		    t->s.peer, t->srv_addr->text, strerror(errno));
+		    px_sess_peer(&t->s), t->srv_addr->text, strerror(errno));
 		px_tcp_close(&t->s, "setup failed");
 		return;
 	}
@@ -360,7 +359,7 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	if (connect(t->fd[PX_SRV], (const struct sockaddr *)&t->srv_addr->ss,
 	    t->srv_addr->len) == -1 && errno != EINPROGRESS) {
 		px_warn("%s: %s -> %s: connect failed", lb->ln->name,
-		    t->s.peer, t->srv_addr->text);
+		    px_sess_peer(&t->s), t->srv_addr->text);
 		px_tcp_close(&t->s, "connect failed");
 		return;
 	}

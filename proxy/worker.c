@@ -171,6 +171,11 @@ px_worker_new(int idx, char *err, size_t errlen)
 	/* One thread per base: libevent's own locking would be pure cost. */
 	if ((ec = event_config_new()) != NULL) {
 		event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+		/*
+		 * Queue epoll changes until the next epoll_wait: an event
+		 * deleted and added again in one pass costs no syscall.
+		 */
+		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 		wk->base = event_base_new_with_config(ec);
 		event_config_free(ec);
 	}
@@ -311,9 +316,19 @@ px_sess_init(struct px_sess *s, enum px_sess_kind kind, struct px_worker *wk,
 	if (salen > sizeof(s->cli_addr))
 		salen = sizeof(s->cli_addr);
 	memcpy(&s->cli_addr, sa, salen);
-	conf_addr_fmt(sa, true, s->peer, sizeof(s->peer));
+	s->peer[0] = '\0';
 	TAILQ_INSERT_TAIL(&wk->sessions, s, entry);
 	wk->nsessions++;
+}
+
+const char *
+px_sess_peer(struct px_sess *s)
+{
+	/* Formatted on first use: most sessions never log a line. */
+	if (s->peer[0] == '\0')
+		conf_addr_fmt((const struct sockaddr *)&s->cli_addr, true,
+		    s->peer, sizeof(s->peer));
+	return (s->peer);
 }
 
 void

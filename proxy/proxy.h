@@ -47,7 +47,7 @@ void	px_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One resolved backend: every address its servers resolved to. */
 struct px_backend {
 	const struct conf_backend *conf;	/* borrowed from gen->cfg */
-	struct conf_sockaddr	*addrs;		/* owned; naddrs >= 1 unless builtin */
+	struct conf_sockaddr	*addrs;	/* owned; >= 1 unless builtin */
 	size_t			 naddrs;
 };
 
@@ -57,8 +57,8 @@ struct px_backend {
  */
 struct px_gen {
 	const struct config	*cfg;		/* counted ref */
-	struct px_backend	*backends;	/* owned; parallel to cfg->backends */
-	unsigned		 id;		/* 1 for the first load, +1 per reload */
+	struct px_backend	*backends;	/* owned; as cfg->backends */
+	unsigned		 id;		/* 1 at start, +1 per reload */
 	unsigned		 refs;
 };
 
@@ -87,7 +87,7 @@ struct px_lsock {
 	struct conf_sockaddr	 addr;
 	bool			 v6only;
 	int			 backlog;
-	int			*fd;		/* nfd sockets, one per worker */
+	int			*fd;		/* nfd: one per worker */
 	int			 nfd;
 	unsigned		 refs;
 };
@@ -150,7 +150,7 @@ struct px_wlisten {
 	struct px_worker		*wk;	/* borrowed */
 	struct evconnlistener		*evl;	/* owned */
 	const struct px_lbind		*lb;	/* borrowed from wk->lset */
-	struct event			*retry;	/* owned; re-enables after EMFILE */
+	struct event			*retry;	/* owned; after EMFILE */
 };
 
 struct px_worker {
@@ -159,18 +159,18 @@ struct px_worker {
 	struct event_base	*base;		/* owned */
 	struct event		*ctl_ev;	/* owned */
 	int			 ctl_fd;	/* eventfd, owned */
-	int			 done_fd;	/* borrowed; written once at exit */
+	int			 done_fd;	/* borrowed; written at exit */
 
-	pthread_mutex_t		 mtx;		/* guards the two fields below */
+	pthread_mutex_t		 mtx;		/* guards the next two */
 	struct px_lset		*next_lset;	/* handed over by main */
 	int			 cmd;		/* PX_WK_* bits */
 
-	struct px_lset		*lset;		/* counted ref; NULL when stopped */
+	struct px_lset		*lset;		/* counted; NULL once stopped */
 	struct px_wlisten	*wl;		/* owned; lset->n entries */
 	struct px_sesslist	 sessions;
 	size_t			 nsessions;
 	bool			 stopping;
-	unsigned		*rr;		/* owned; per backend round robin */
+	unsigned		*rr;		/* owned; per backend */
 	size_t			 nrr;
 	char			*scratch;	/* owned; relays read into it */
 	size_t			 scratch_len;

@@ -35,7 +35,7 @@ enum { PX_CLI = 0, PX_SRV = 1 };
 
 /* Bytes read from side `from` on their way to the other side. */
 struct px_dir {
-	char		*buf;		/* owned; NULL when nothing is pending */
+	char		*buf;		/* owned; NULL when none is pending */
 	size_t		 head;		/* pending bytes are buf[head..tail) */
 	size_t		 tail;
 	uint64_t	 bytes;		/* read from `from` in all */
@@ -49,7 +49,7 @@ struct px_tcp {
 	struct event		*rev[2];	/* in this allocation */
 	struct event		*wev[2];	/* in this allocation */
 	struct event		*idle;		/* in this allocation */
-	bool			 assigned;	/* the events above are set up */
+	bool			 assigned;	/* the events are set up */
 	const struct conf_sockaddr *srv_addr;	/* borrowed from s.gen */
 	uint64_t		 last;		/* ms, last byte either way */
 	bool			 connected;
@@ -344,9 +344,10 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	evmem = (char *)(t + 1);
 	for (i = 0; i < 2; i++) {
 		t->rev[i] = (struct event *)(evmem + (size_t)(2 * i) * evsz);
-		t->wev[i] = (struct event *)(evmem + (size_t)(2 * i + 1) * evsz);
-		event_assign(t->rev[i], wk->base, t->fd[i], EV_READ | EV_PERSIST,
-		    px_tcp_read, t);
+		t->wev[i] = (struct event *)(evmem +
+		    (size_t)(2 * i + 1) * evsz);
+		event_assign(t->rev[i], wk->base, t->fd[i],
+		    EV_READ | EV_PERSIST, px_tcp_read, t);
 		event_assign(t->wev[i], wk->base, t->fd[i],
 		    EV_WRITE | EV_PERSIST, px_tcp_write, t);
 	}

@@ -206,6 +206,7 @@ const struct conf_sockaddr *px_worker_pick(struct px_worker *,
 enum px_sess_kind {
 	PX_SESS_TCP,
 	PX_SESS_STATUS,
+	PX_SESS_HTTP,
 };
 
 /* What every session kind shares; the first member of each session struct. */
@@ -228,6 +229,10 @@ void	px_tcp_start(struct px_worker *, const struct px_lbind *, int fd,
 void	px_status_start(struct px_worker *, const struct px_lbind *, int fd,
 	    const struct sockaddr *, socklen_t);
 
+/* Starts an HTTP session (mode http) for an accepted socket (owns fd). */
+void	px_http_start(struct px_worker *, const struct px_lbind *, int fd,
+	    const struct sockaddr *, socklen_t);
+
 /* Fills the shared part of a new session and links it into the worker. */
 void	px_sess_init(struct px_sess *, enum px_sess_kind, struct px_worker *,
 	    const struct px_lbind *, int fd, const struct sockaddr *,
@@ -242,6 +247,9 @@ void	px_sess_close(struct px_sess *, const char *why);
 
 /* Closes a TCP session (tcp.c). */
 void	px_tcp_close(struct px_sess *, const char *why);
+
+/* Closes an HTTP session (http.c). */
+void	px_http_close(struct px_sess *, const char *why);
 
 /* Closes a status session (status.c). */
 void	px_status_close(struct px_sess *, const char *why);

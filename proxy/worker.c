@@ -25,7 +25,9 @@ px_worker_accept(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct px_wlisten *wl = arg;
 
-	if (wl->lb->ln->backend->builtin == CONF_BUILTIN_STATUS)
+	if (wl->lb->ln->mode == CONF_MODE_HTTP)
+		px_http_start(wl->wk, wl->lb, fd, sa, (socklen_t)salen);
+	else if (wl->lb->ln->backend->builtin == CONF_BUILTIN_STATUS)
 		px_status_start(wl->wk, wl->lb, fd, sa, (socklen_t)salen);
 	else
 		px_tcp_start(wl->wk, wl->lb, fd, sa, (socklen_t)salen);
@@ -338,6 +340,9 @@ px_sess_close(struct px_sess *s, const char *why)
 		break;
 	case PX_SESS_STATUS:
 		px_status_close(s, why);
+		break;
+	case PX_SESS_HTTP:
+		px_http_close(s, why);
 		break;
 	}
 }

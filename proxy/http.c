@@ -258,12 +258,14 @@ px_http_fail(struct px_http *h, int status, const char *why)
 	char	 head[512], body[128];
 	int	 blen;
 
-	px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name, h->s.peer,
-	    status, why);
 	if (h->resp_sent || h->phase == PX_HP_CLOSING || h->shut) {
+		px_log(CONF_LOG_INFO, "%s: %s: %s; response cut short",
+		    h->s.ln->name, h->s.peer, why);
 		px_http_close(&h->s, why);
 		return (-1);
 	}
+	px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name, h->s.peer,
+	    status, why);
 	px_http_srv_drop(h);
 	blen = snprintf(body, sizeof(body), "%d %s\n", status,
 	    px_http_reason(status));

@@ -456,7 +456,13 @@ px_http_resp_build(struct px_http *h, struct px_hout *o, bool final)
 	for (i = 0; i < r->nhdr; i++) {
 		const struct px_h1_hdr *f = &r->hdr[i];
 
-		/* HEAD and 304 carry a Content-Length without a body. */
+		/*
+		 * HEAD and 304 carry a Content-Length without a body; 1xx
+		 * and 204 must not carry one at all (RFC 9110 8.6).
+		 */
+		if (f->kind == PX_H1_H_CONTENT_LENGTH &&
+		    (r->status < 200 || r->status == 204))
+			continue;
 		if (f->kind == PX_H1_H_CONTENT_LENGTH && !cl_done &&
 		    r->framing != PX_H1_BODY_CHUNKED) {
 			(void)snprintf(line, sizeof(line),

@@ -47,6 +47,7 @@ enum px_http_phase {
 	PX_HP_HEAD = 0,		/* reading a request head */
 	PX_HP_REQ,		/* a request is being forwarded and answered */
 	PX_HP_CLOSING,		/* last response queued; flush, then close */
+	PX_HP_TUNNEL,		/* after a 101: bytes both ways, no HTTP */
 };
 
 enum px_http_srv {
@@ -92,6 +93,7 @@ struct px_http {
 	bool			 resp_sent;	/* a final head went to the client */
 	bool			 dechunk;	/* HTTP/1.0 client, chunked reply */
 	bool			 shut;		/* our FIN went to the client */
+	bool			 tshut[2];	/* TUNNEL: FIN passed on to side i */
 	unsigned		 nreq;		/* requests started */
 
 	uint64_t		 t_head;	/* ms: this head's first byte */
@@ -420,12 +422,20 @@ px_http_req_build(struct px_http *h, struct px_hout *o)
 	for (i = 0; i < r->nhdr; i++) {
 		const struct px_h1_hdr *f = &r->hdr[i];
 
+		/* Upgrade is hop-by-hop, but an upgrade asks the next hop. */
+		if (f->kind == PX_H1_H_UPGRADE && r->upgrade) {
+			if (px_hout_field(o, buf, f) == -1)
+				return (-1);
+			continue;
+		}
 		if (px_http_drop_field(f) || f->kind == PX_H1_H_HOST ||
 		    px_http_is_fwd_field(buf, f))
 			continue;
 		if (px_hout_field(o, buf, f) == -1)
 			return (-1);
 	}
+	if (r->upgrade && px_hout_str(o, "Connection: Upgrade\r\n") == -1)
+		return (-1);
 	if (r->framing == PX_H1_BODY_LENGTH) {
 		(void)snprintf(cl, sizeof(cl), "Content-Length: %llu\r\n",
 		    (unsigned long long)r->clen);
@@ -473,12 +483,19 @@ px_http_resp_build(struct px_http *h, struct px_hout *o, bool final)
 			cl_done = true;
 			continue;
 		}
+		if (f->kind == PX_H1_H_UPGRADE && r->status == 101) {
+			if (px_hout_field(o, buf, f) == -1)
+				return (-1);
+			continue;
+		}
 		if (px_http_drop_field(f) || (h->dechunk &&
 		    f->kind == PX_H1_H_TRANSFER_ENCODING))
 			continue;
 		if (px_hout_field(o, buf, f) == -1)
 			return (-1);
 	}
+	if (r->status == 101)
+		return (px_hout_str(o, "Connection: Upgrade\r\n\r\n"));
 	if (final && !h->cli_keep &&
 	    px_hout_str(o, "Connection: close\r\n") == -1)
 		return (-1);
@@ -681,9 +698,10 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return (0);
-		if (n == -1 && i == PX_CLI) {
-			px_log(CONF_LOG_INFO, "%s: %s: client %s",
-			    h->s.ln->name, h->s.peer, strerror(errno));
+		if (n == -1 && (i == PX_CLI || h->phase == PX_HP_TUNNEL)) {
+			px_log(CONF_LOG_INFO, "%s: %s: %s %s",
+			    h->s.ln->name, h->s.peer, i == PX_CLI ? "client" :
+			    "backend", strerror(errno));
 			px_http_close(&h->s, "client error");
 			return (-1);
 		}
@@ -756,10 +774,27 @@ px_http_resp(struct px_http *h, bool *moved)
 		if (r == 0)
 			break;
 		*moved = true;
-		if (h->resp.status == 101) {
+		if (h->resp.status == 101 && !h->req.upgrade) {
 			(void)snprintf(why, sizeof(why), "%s: 101 to a request "
 			    "that did not ask to upgrade", h->srv_addr->text);
 			return (px_http_fail(h, 502, why));
+		}
+		if (h->resp.status == 101) {
+			if (!h->req.done) {
+				(void)snprintf(why, sizeof(why), "%s: 101 "
+				    "before the request body ended",
+				    h->srv_addr->text);
+				return (px_http_fail(h, 502, why));
+			}
+			if (px_http_resp_build(h, &h->out[PX_CLI], true) == -1)
+				goto nomem;
+			h->resp_sent = true;
+			memmove(in->p, in->p + r, in->len - (size_t)r);
+			in->len -= (size_t)r;
+			/* What the client sent after the request is the new
+			 * protocol's already. */
+			h->phase = PX_HP_TUNNEL;
+			return (0);
 		}
 		if (h->resp.interim) {
 			/* HTTP/1.0 clients do not expect 1xx (RFC 9110 15.2). */
@@ -891,6 +926,9 @@ px_http_deadline(const struct px_http *h, int *what)
 	case PX_HP_CLOSING:
 		PX_HTTP_MIN(h->t_close + PX_HTTP_LINGER_MS, 6);
 		break;
+	case PX_HP_TUNNEL:
+		PX_HTTP_MIN(h->t_io + ln->client_idle, 7);
+		break;
 	}
 #undef PX_HTTP_MIN
 	return (d);
@@ -945,6 +983,11 @@ px_http_timeout(evutil_socket_t fd, short ev, void *arg)
 		    h->s.ln->name, h->s.peer, h->srv_addr->text);
 		px_http_close(&h->s, "response stalled");
 		return;
+	case 7:
+		px_log(CONF_LOG_INFO, "%s: %s: upgraded connection idle",
+		    h->s.ln->name, h->s.peer);
+		px_http_close(&h->s, "tunnel idle");
+		return;
 	default:
 		px_http_close(&h->s, "linger done");
 		return;
@@ -988,7 +1031,8 @@ px_http_recv(struct px_http *h, int i)
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return (0);
 		if (n == -1) {
-			if (i == PX_SRV && h->phase == PX_HP_REQ) {
+			if (i == PX_SRV && (h->phase == PX_HP_REQ ||
+			    h->phase == PX_HP_TUNNEL)) {
 				h->eof[i] = true;
 				return (0);
 			}
@@ -1023,7 +1067,7 @@ px_http_read(evutil_socket_t fd, short ev, void *arg)
 	struct px_http	*h = arg;
 	int		 i = fd == h->fd[PX_CLI] ? PX_CLI : PX_SRV;
 
-	if (i == PX_SRV && h->phase != PX_HP_REQ) {
+	if (i == PX_SRV && h->phase != PX_HP_REQ && h->phase != PX_HP_TUNNEL) {
 		/* An idle kept-alive backend closed or spoke out of turn. */
 		px_http_srv_drop(h);
 		px_http_run(h);
@@ -1080,6 +1124,12 @@ px_http_arm(struct px_http *h)
 	case PX_HP_CLOSING:
 		rc = h->shut;
 		break;
+	case PX_HP_TUNNEL:
+		rc = !h->eof[PX_CLI] && cin->len < cin->cap &&
+		    px_hout_pending(&h->out[PX_SRV]) < lim;
+		rs = !h->eof[PX_SRV] && sin->len < sin->cap &&
+		    px_hout_pending(&h->out[PX_CLI]) < lim;
+		break;
 	}
 	px_http_want(h->rev[PX_CLI], rc);
 	px_http_want(h->wev[PX_CLI], px_hout_pending(&h->out[PX_CLI]) > 0);
@@ -1093,6 +1143,45 @@ px_http_arm(struct px_http *h)
 	now = px_now_ms();
 	tv = px_ms_tv(d > now ? d - now : 0);
 	evtimer_add(h->tmo, &tv);
+}
+
+/*
+ * After a 101: relays bytes both ways through the session's buffers and
+ * passes each FIN on once everything before it is written.  Returns -1
+ * when the session is gone.
+ */
+static int
+px_http_tunnel(struct px_http *h, bool *moved)
+{
+	size_t	 lim = (size_t)h->s.ln->buffer, n;
+	int	 i, o;
+
+	for (i = 0; i < 2; i++) {
+		struct px_hin *in = &h->in[i];
+
+		o = !i;
+		n = in->len - in->off;
+		if (n > 0 && px_hout_pending(&h->out[o]) < lim) {
+			if (px_hout_add(&h->out[o], in->p + in->off, n) == -1) {
+				px_http_close(&h->s, "out of memory");
+				return (-1);
+			}
+			in->off = in->len = 0;
+			*moved = true;
+		}
+		if (px_http_flush(h, o, moved) == -1)
+			return (-1);
+		if (h->eof[i] && in->len == 0 && !h->tshut[o] &&
+		    px_hout_pending(&h->out[o]) == 0) {
+			h->tshut[o] = true;
+			if (shutdown(h->fd[o], SHUT_WR) == -1 ||
+			    h->tshut[i]) {
+				px_http_close(&h->s, "tunnel done");
+				return (-1);
+			}
+		}
+	}
+	return (0);
 }
 
 static void
@@ -1156,6 +1245,10 @@ px_http_run(struct px_http *h)
 				(void)px_http_done(h);
 				moved = true;
 			}
+			break;
+		case PX_HP_TUNNEL:
+			if (px_http_tunnel(h, &moved) == -1)
+				return;
 			break;
 		case PX_HP_CLOSING:
 			if (px_http_flush(h, PX_CLI, &moved) == -1)

@@ -78,6 +78,9 @@ struct conf_backend {
 	uint64_t	 connect_timeout;	/* ms, default 5s */
 	uint64_t	 response_timeout;	/* ms, http: request sent to first
 						   response byte; default 30s */
+	int		 pool_max_idle;	/* http: idle connections kept per
+					   server per worker; default 8 */
+	uint64_t	 pool_idle_timeout;	/* ms; default 30s */
 };
 
 struct conf_listener {

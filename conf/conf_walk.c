@@ -465,6 +465,8 @@ conf_backend_add(struct conf_cx *cx)
 	memset(b, 0, sizeof(*b));
 	b->connect_timeout = 5 * 1000;
 	b->response_timeout = 30 * 1000;
+	b->pool_max_idle = 8;
+	b->pool_idle_timeout = 30 * 1000;
 	return ((ssize_t)cfg->nbackends++);
 }
 
@@ -520,13 +522,16 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 {
 	static const struct conf_key keys[] = {
 		{ "servers", 0 }, { "builtin", 0 }, { "timeouts", 0 },
-		{ NULL, 0 },
+		{ "pool", 0 }, { NULL, 0 },
+	};
+	static const struct conf_key pkeys[] = {
+		{ "max_idle", 0 }, { "idle_timeout", 0 }, { NULL, 0 },
 	};
 	static const struct conf_key tkeys[] = {
 		{ "connect", 0 }, { "response", 0 }, { NULL, 0 },
 	};
 	const struct conf_node *servers, *t;
-	struct conf_map m, tm;
+	struct conf_map m, tm, pm;
 	size_t mark;
 	int v;
 
@@ -550,6 +555,15 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 			    &b->connect_timeout);
 			conf_get_duration(cx, &tm, "response", 1,
 			    &b->response_timeout);
+		}
+		conf_path_pop(cx, mark);
+	}
+	if ((t = conf_enter(cx, &m, "pool", &mark)) != NULL) {
+		if (conf_map_open(cx, t, pkeys, &pm) == 0) {
+			conf_get_int(cx, &pm, "max_idle", 0, 10000,
+			    &b->pool_max_idle);
+			conf_get_duration(cx, &pm, "idle_timeout", 1,
+			    &b->pool_idle_timeout);
 		}
 		conf_path_pop(cx, mark);
 	}

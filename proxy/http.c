@@ -19,9 +19,13 @@
  * happened (bytes read, EOF, writable), then px_http_run() moves whatever
  * can move and recomputes which events and which deadline are wanted.
  *
- * The backend connection stays open across requests of the same client
- * connection while both ends keep it alive; a pool shared between clients
- * comes later.
+ * A backend connection both ends keep alive goes back to the worker's
+ * pool (pool.c) after its response, for the next request to the same
+ * server from any client.  A request sent on such a reused connection
+ * that the backend closes before any response byte is sent once more on
+ * a fresh connection, if it is idempotent and has no body (its head is
+ * kept for that): the backend may have timed the connection out just as
+ * the request went.
  */
 #include <sys/socket.h>
 #include <errno.h>
@@ -93,6 +97,10 @@ struct px_http {
 	bool			 resp_sent;	/* a final head went to the client */
 	bool			 dechunk;	/* HTTP/1.0 client, chunked reply */
 	bool			 shut;		/* our FIN went to the client */
+	bool			 srv_reused;	/* the connection came from the pool */
+	bool			 retried;	/* this request was sent twice */
+	char			*rhead;		/* owned; head to send again */
+	size_t			 rhead_len;
 	bool			 tshut[2];	/* TUNNEL: FIN passed on to side i */
 	unsigned		 nreq;		/* requests started */
 
@@ -172,6 +180,7 @@ px_http_close(struct px_sess *s, const char *why)
 	}
 	free(h->req_hdr);
 	free(h->resp_hdr);
+	free(h->rhead);
 	px_sess_fini(s);
 	free(h);
 }
@@ -575,14 +584,28 @@ px_http_status(struct px_http *h)
  * (also after queueing an error answer: the phase says which).
  */
 static int
-px_http_connect(struct px_http *h)
+px_http_connect(struct px_http *h, bool fresh)
 {
 	const struct px_backend *pb;
 	char	 why[160];
 	int	 fd;
 
 	pb = px_gen_backend(h->s.gen, h->s.ln->backend);
-	h->srv_addr = px_worker_pick(h->s.wk, h->s.gen, pb);
+	if (!fresh)
+		h->srv_addr = px_worker_pick(h->s.wk, h->s.gen, pb);
+	h->srv_reused = false;
+	if (!fresh &&
+	    (fd = px_pool_get(h->s.wk, h->s.gen, h->srv_addr)) != -1) {
+		h->fd[PX_SRV] = fd;
+		event_assign(h->rev[PX_SRV], h->s.wk->base, fd,
+		    EV_READ | EV_PERSIST, px_http_read, h);
+		event_assign(h->wev[PX_SRV], h->s.wk->base, fd,
+		    EV_WRITE | EV_PERSIST, px_http_write, h);
+		h->assigned[PX_SRV] = true;
+		h->srv = PX_HS_READY;
+		h->srv_reused = true;
+		return (0);
+	}
 	fd = socket(h->srv_addr->ss.ss_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || px_sock_tune(fd) == -1) {
@@ -609,6 +632,25 @@ px_http_connect(struct px_http *h)
 	h->srv = PX_HS_CONNECTING;
 	return (0);
 }
+
+/* RFC 9110 section 9.2.2. */
+static bool
+px_http_idempotent(const struct px_http *h)
+{
+	switch (h->req.meth) {
+	case PX_H1_M_GET:
+	case PX_H1_M_HEAD:
+	case PX_H1_M_PUT:
+	case PX_H1_M_DELETE:
+	case PX_H1_M_OPTIONS:
+	case PX_H1_M_TRACE:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
+static int	px_http_retry(struct px_http *);
 
 /* A request head was parsed; sets up its forwarding.  -1: session gone. */
 static int
@@ -646,9 +688,45 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	}
 	if (h->req.done)
 		h->t_sent = px_now_ms();
-	if (h->srv == PX_HS_NONE && px_http_connect(h) == -1)
+	h->retried = false;
+	h->rhead_len = 0;
+	if (h->req.framing == PX_H1_BODY_NONE && px_http_idempotent(h)) {
+		struct px_hout *o = &h->out[PX_SRV];
+		char *np = realloc(h->rhead, px_hout_pending(o));
+
+		if (np != NULL) {
+			h->rhead = np;
+			h->rhead_len = px_hout_pending(o);
+			memcpy(np, o->p + o->off, h->rhead_len);
+		}
+	}
+	if (h->srv == PX_HS_NONE && px_http_connect(h, false) == -1)
 		return (-1);
 	return (0);
+}
+
+/*
+ * The reused backend connection closed before answering: sends the kept
+ * head once more on a fresh connection.  Returns 1 if it did (or failed
+ * and said so; -1 if the session is gone), 0 when a retry is not allowed.
+ */
+static int
+px_http_retry(struct px_http *h)
+{
+	if (!h->srv_reused || h->retried || h->rhead_len == 0 ||
+	    h->resp_head || h->in[PX_SRV].len > 0)
+		return (0);
+	px_log(CONF_LOG_INFO, "%s: %s: %s closed a reused connection before "
+	    "answering; sending again on a new one", h->s.ln->name, h->s.peer,
+	    h->srv_addr->text);
+	px_http_srv_drop(h);
+	h->retried = true;
+	if (px_hout_add(&h->out[PX_SRV], h->rhead, h->rhead_len) == -1) {
+		px_http_close(&h->s, "out of memory");
+		return (-1);
+	}
+	h->t_sent = px_now_ms();
+	return (px_http_connect(h, true) == -1 ? -1 : 1);
 }
 
 /* Moves body bytes of message st from in to out, as far as out has room. */
@@ -689,6 +767,7 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 {
 	struct px_hout	*o = &h->out[i];
 	char		 why[160];
+	int		 r;
 
 	while (o->off < o->len) {
 		ssize_t n = send(h->fd[i], o->p + o->off, o->len - o->off,
@@ -710,6 +789,8 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 			 * A backend may answer early and stop reading (a 413
 			 * before the body): keep reading its response.
 			 */
+			if ((r = px_http_retry(h)) != 0)
+				return (r == -1 ? -1 : 0);
 			if (h->resp_head || h->in[PX_SRV].len > 0) {
 				h->srv_wdead = true;
 				h->cli_keep = false;
@@ -831,6 +912,8 @@ px_http_resp(struct px_http *h, bool *moved)
 		}
 	}
 	if (h->eof[PX_SRV] && !h->resp.done) {
+		if ((r = px_http_retry(h)) != 0)
+			return (r == -1 ? -1 : 0);
 		if (h->resp_head && px_h1_eof(&h->resp) == 0) {
 			h->cli_keep = false;
 			return (0);
@@ -865,7 +948,16 @@ px_http_done(struct px_http *h)
 	    h->resp.framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&
 	    !h->eof[PX_SRV];
 	px_h1_reset(&h->req);
-	if (!h->srv_keep)
+	if (h->srv_keep) {
+		int fd = h->fd[PX_SRV];
+
+		event_del(h->rev[PX_SRV]);
+		event_del(h->wev[PX_SRV]);
+		h->fd[PX_SRV] = -1;
+		px_http_srv_drop(h);
+		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, h->srv_addr,
+		    fd);
+	} else
 		px_http_srv_drop(h);
 	if (!h->cli_keep) {
 		h->phase = PX_HP_CLOSING;

@@ -145,6 +145,8 @@ struct px_lset	*px_lset_build(struct px_gen *gen, const struct px_lset *old,
 
 struct px_sess;
 TAILQ_HEAD(px_sesslist, px_sess);
+struct px_idle;
+TAILQ_HEAD(px_idlelist, px_idle);
 
 struct px_wlisten {
 	struct px_worker		*wk;	/* borrowed */
@@ -174,6 +176,7 @@ struct px_worker {
 	size_t			 nrr;
 	char			*scratch;	/* owned; relays read into it */
 	size_t			 scratch_len;
+	struct px_idlelist	 idle;		/* http: parked backend conns */
 };
 
 #define PX_SCRATCH_LEN	(256 * 1024)	/* largest single read of a relay */
@@ -253,6 +256,24 @@ void	px_http_close(struct px_sess *, const char *why);
 
 /* Closes a status session (status.c). */
 void	px_status_close(struct px_sess *, const char *why);
+
+/* ---- idle backend connections of http sessions (pool.c) ---- */
+
+/*
+ * Parks a backend connection that finished a response and may take another
+ * request (owns fd from now on).  It is closed when the backend closes it
+ * or sends anything, after the backend's pool idle_timeout, or when the
+ * server already has pool max_idle parked in this worker.
+ */
+void	px_pool_put(struct px_worker *, struct px_gen *,
+	    const struct conf_backend *, const struct conf_sockaddr *, int fd);
+
+/* A parked connection to addr of this gen, or -1; the caller owns it. */
+int	px_pool_get(struct px_worker *, const struct px_gen *,
+	    const struct conf_sockaddr *);
+
+/* Closes every parked connection of the worker. */
+void	px_pool_flush(struct px_worker *);
 
 /* ---- the tunnel (tun.c) ---- */
 

@@ -169,6 +169,7 @@ px_worker_new(int idx, char *err, size_t errlen)
 	wk->ctl_fd = -1;
 	wk->done_fd = -1;
 	TAILQ_INIT(&wk->sessions);
+	TAILQ_INIT(&wk->idle);
 	pthread_mutex_init(&wk->mtx, NULL);
 	/* One thread per base: libevent's own locking would be pure cost. */
 	if ((ec = event_config_new()) != NULL) {
@@ -222,6 +223,7 @@ px_worker_main(void *arg)
 	px_worker_unlisten(wk);
 	while ((s = TAILQ_FIRST(&wk->sessions)) != NULL)
 		px_sess_close(s, "worker exit");
+	px_pool_flush(wk);
 	if (wk->done_fd != -1 && write(wk->done_fd, "x", 1) == -1)
 		px_warn("worker %d: exit notice", wk->idx);
 	return (NULL);

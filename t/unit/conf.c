@@ -673,7 +673,8 @@ test_http(void)
 	    "    bind: \"[::1]:80\"\n"
 	    "    mode: http\n"
 	    "    backend: { servers: [\"127.0.0.1:2\"],\n"
-	    "      timeouts: { connect: 2s, response: 45s } }\n"
+	    "      timeouts: { connect: 2s, response: 45s },\n"
+	    "      pool: { max_idle: 0, idle_timeout: 5s } }\n"
 	    "    timeouts: { client_header: 5s, client_idle: 30s,\n"
 	    "      client_body: 20s }\n"
 	    "    limits: { header_size: 32k, header_count: 50,\n"
@@ -707,6 +708,9 @@ test_http(void)
 	is_int(l->trust[1].plen, 32, "trust[1] /32");
 	is_int((long long)l->backend->connect_timeout, 2000, "connect");
 	is_int((long long)l->backend->response_timeout, 45000, "response");
+	is_int(l->backend->pool_max_idle, 0, "pool max_idle");
+	is_int((long long)l->backend->pool_idle_timeout, 5000,
+	    "pool idle_timeout");
 
 	l = &cfg->listeners[1];
 	is_int((long long)l->client_header, 10000, "client_header default 10s");
@@ -721,6 +725,9 @@ test_http(void)
 	is_int((long long)l->ntrust, 0, "trust nobody by default");
 	is_int((long long)l->backend->response_timeout, 30000,
 	    "response default 30s");
+	is_int(l->backend->pool_max_idle, 8, "pool max_idle default 8");
+	is_int((long long)l->backend->pool_idle_timeout, 30000,
+	    "pool idle_timeout default 30s");
 	conf_unref(cfg);
 	conf_errs_free(&errs);
 }
@@ -868,12 +875,20 @@ static const struct bad bad_rows[] = {
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    balance: rr\n", "t.yaml:5:5: backends.b.balance: unknown key; "
-	    "expected one of servers, builtin, timeouts", 1 },
+	    "expected one of servers, builtin, timeouts, pool", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    timeouts: {first_byte: 1s}\n", "t.yaml:5:16: "
 	    "backends.b.timeouts.first_byte: unknown key; expected one of "
 	    "connect, response", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {servers: [\"127.0.0.1:1\"], pool: {max_idle: -1}}\n",
+	    "t.yaml:5:58: listeners[0].backend.pool.max_idle: expected a number "
+	    "0-10000", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {servers: [\"127.0.0.1:1\"], pool: {max: 1}}\n",
+	    "t.yaml:5:48: listeners[0].backend.pool.max: unknown key; expected "
+	    "one of max_idle, idle_timeout", 1 },
 	{ "\"\": 1\ntunnel: {}\n", "t.yaml:1:1: \"\": unknown key; expected "
 	    "one of workers, user, log_level, shutdown_timeout, tunnel, "
 	    "listeners, backends", 5 },

@@ -91,23 +91,23 @@ struct px_http {
 	enum px_http_srv	 srv;
 	const struct conf_sockaddr *srv_addr;	/* borrowed from s.gen */
 	bool			 srv_wdead;	/* backend stopped reading */
-	bool			 srv_keep;	/* backend connection reusable */
-	bool			 cli_keep;	/* client connection continues */
+	bool			 srv_keep;	/* backend conn reusable */
+	bool			 cli_keep;	/* client conn continues */
 	bool			 resp_head;	/* response head parsed */
-	bool			 resp_sent;	/* a final head went to the client */
-	bool			 dechunk;	/* HTTP/1.0 client, chunked reply */
+	bool			 resp_sent;	/* a final head went out */
+	bool			 dechunk;	/* 1.0 client, chunked reply */
 	bool			 shut;		/* our FIN went to the client */
-	bool			 srv_reused;	/* the connection came from the pool */
-	bool			 retried;	/* this request was sent twice */
+	bool			 srv_reused;	/* taken from the pool */
+	bool			 retried;	/* request sent twice */
 	char			*rhead;		/* owned; head to send again */
 	size_t			 rhead_len;
-	bool			 tshut[2];	/* TUNNEL: FIN passed on to side i */
+	bool			 tshut[2];	/* TUNNEL: FIN sent to side i */
 	unsigned		 nreq;		/* requests started */
 
 	uint64_t		 t_head;	/* ms: this head's first byte */
 	uint64_t		 t_conn;	/* ms: connect started */
 	uint64_t		 t_sent;	/* ms: request complete */
-	uint64_t		 t_cli;		/* ms: last byte from the client */
+	uint64_t		 t_cli;		/* ms: client body progress */
 	uint64_t		 t_io;		/* ms: last byte either way */
 	uint64_t		 t_close;	/* ms: entered PX_HP_CLOSING */
 
@@ -803,6 +803,9 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 		}
 		o->off += (size_t)n;
 		h->t_io = px_now_ms();
+		/* A slow backend holding the upload is not an idle client. */
+		if (i == PX_SRV)
+			h->t_cli = h->t_io;
 		*moved = true;
 	}
 	o->off = o->len = 0;
@@ -878,7 +881,7 @@ px_http_resp(struct px_http *h, bool *moved)
 			return (0);
 		}
 		if (h->resp.interim) {
-			/* HTTP/1.0 clients do not expect 1xx (RFC 9110 15.2). */
+			/* 1.0 clients do not expect 1xx (RFC 9110 15.2). */
 			if (h->req.version == 11 &&
 			    px_http_resp_build(h, &h->out[PX_CLI], false) == -1)
 				goto nomem;

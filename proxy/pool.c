@@ -50,10 +50,10 @@ px_pool_put(struct px_worker *wk, struct px_gen *gen,
 	struct timeval	 tv = px_ms_tv(b->pool_idle_timeout);
 	int		 n = 0;
 
-	TAILQ_FOREACH(pi, &wk->idle, entry)
+	for (pi = TAILQ_LAST(&wk->idle, px_idlelist); pi != NULL;
+	    pi = TAILQ_PREV(pi, px_idlelist, entry))
 		if (pi->addr == addr) {
-			if (oldest == NULL)
-				oldest = pi;
+			oldest = pi;
 			n++;
 		}
 	if (b->pool_max_idle == 0) {
@@ -86,14 +86,15 @@ int
 px_pool_get(struct px_worker *wk, const struct px_gen *gen,
     const struct conf_sockaddr *addr)
 {
-	struct px_idle	*pi;
+	struct px_idle	*pi, *hit = NULL;
 	int		 fd;
 
 	/* The newest: the one least likely to be timed out by the server. */
-	TAILQ_FOREACH_REVERSE(pi, &wk->idle, px_idlelist, entry)
+	for (pi = TAILQ_FIRST(&wk->idle); pi != NULL;
+	    pi = TAILQ_NEXT(pi, entry))
 		if (pi->addr == addr && pi->gen == gen)
-			break;
-	if (pi == NULL)
+			hit = pi;
+	if ((pi = hit) == NULL)
 		return (-1);
 	fd = pi->fd;
 	pi->fd = -1;

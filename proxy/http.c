@@ -98,6 +98,7 @@ struct px_http {
 	bool			 dechunk;	/* 1.0 client, chunked reply */
 	bool			 shut;		/* our FIN went to the client */
 	bool			 srv_reused;	/* taken from the pool */
+	bool			 stopping;	/* no request after this one */
 	bool			 retried;	/* request sent twice */
 	char			*rhead;		/* owned; head to send again */
 	size_t			 rhead_len;
@@ -183,6 +184,16 @@ px_http_close(struct px_sess *s, const char *why)
 	free(h->rhead);
 	px_sess_fini(s);
 	free(h);
+}
+
+void
+px_http_stop(struct px_sess *s)
+{
+	struct px_http *h = (struct px_http *)s;
+
+	h->stopping = true;
+	if (h->phase == PX_HP_HEAD && h->in[PX_CLI].len == 0)
+		px_http_close(s, "shutdown");
 }
 
 /* Makes room for n more bytes in o; -1 when out of memory. */
@@ -945,7 +956,7 @@ px_http_done(struct px_http *h)
 		cin->len -= cin->off;
 		cin->off = 0;
 	}
-	if (!h->req.done)
+	if (!h->req.done || h->stopping)
 		h->cli_keep = false;
 	h->srv_keep = h->resp.keep_alive && !h->srv_wdead && h->req.done &&
 	    h->resp.framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&

@@ -251,6 +251,12 @@ void	px_sess_close(struct px_sess *, const char *why);
 /* Closes a TCP session (tcp.c). */
 void	px_tcp_close(struct px_sess *, const char *why);
 
+/*
+ * The worker is stopping: an HTTP session between requests closes now, one
+ * in a request closes after its response (http.c).
+ */
+void	px_http_stop(struct px_sess *);
+
 /* Closes an HTTP session (http.c). */
 void	px_http_close(struct px_sess *, const char *why);
 

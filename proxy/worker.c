@@ -142,8 +142,16 @@ px_worker_ctl(evutil_socket_t fd, short what, void *arg)
 	else
 		px_lset_unref(next);
 	if (cmd & (PX_WK_STOP | PX_WK_ABORT)) {
+		struct px_sess *s, *nx;
+
 		wk->stopping = true;
 		px_worker_unlisten(wk);
+		/* Kept-alive HTTP clients would hold the exit for nothing. */
+		for (s = TAILQ_FIRST(&wk->sessions); s != NULL; s = nx) {
+			nx = TAILQ_NEXT(s, entry);
+			if (s->kind == PX_SESS_HTTP)
+				px_http_stop(s);
+		}
 	}
 	if (cmd & PX_WK_ABORT) {
 		struct px_sess *s;

@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # The timeouts not covered elsewhere: a kept-alive client that sends no
 # next request goes after client_idle, silently; a backend whose accept
-# queue is full (SYNs dropped) is a 504 after the connect timeout.
+# queue is full (SYNs dropped) is a 504 after the connect timeout; and
+# SIGTERM closes kept-alive clients instead of waiting out client_idle.
 use strict;
 use warnings;
 use FindBin;
@@ -76,5 +77,18 @@ SKIP: {
 	    'connect timeout: logged');
 }
 
-$d->stop_ok;
+# SIGTERM does not wait for kept-alive clients between requests.
+{
+	my $c = connect_tcp('::1', $p) or die;
+	send_all($c, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+	my $pending = '';
+	my @r = read_response($c, \$pending, 10);
+	is($r[0], 200, 'a kept-alive client is connected');
+	my $t0 = time();
+	$d->stop_ok;
+	my $secs = time() - $t0;
+	cmp_ok($secs, '<', 0.9, "SIGTERM: exit without waiting for it ($secs)");
+	is(read_all($c, 2), '', 'the idle client was closed');
+	records($dir, 1);
+}
 done_testing();

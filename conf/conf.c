@@ -207,6 +207,7 @@ conf_free(struct config *cfg)
 	for (i = 0; i < cfg->nlisteners; i++) {
 		free(cfg->listeners[i].name);
 		free(cfg->listeners[i].bind);
+		free(cfg->listeners[i].trust);
 	}
 	free(cfg->listeners);
 	for (i = 0; i < cfg->nbackends; i++)

@@ -76,6 +76,11 @@ struct conf_backend {
 	struct conf_server *servers;	/* nservers >= 1 unless builtin */
 	size_t		 nservers;
 	uint64_t	 connect_timeout;	/* ms, default 5s */
+	uint64_t	 response_timeout;	/* ms, http: request sent to first
+						   response byte; default 30s */
+	int		 pool_max_idle;	/* http: idle connections kept per
+					   server per worker; default 8 */
+	uint64_t	 pool_idle_timeout;	/* ms; default 30s */
 };
 
 struct conf_listener {
@@ -88,7 +93,21 @@ struct conf_listener {
 	bool		 freebind;	/* IP_FREEBIND; default false */
 	int		 backlog;	/* listen(2) backlog; default 511 */
 	uint64_t	 buffer;	/* bytes buffered per direction; default 64k */
-	uint64_t	 client_idle;	/* ms; tcp: no byte either way; default 10m */
+	uint64_t	 client_idle;	/* ms; tcp: no byte either way; default 10m;
+					   http: keep-alive idle; default 60s */
+	/* mode http only (the defaults are set for tcp listeners too). */
+	uint64_t	 client_header;	/* ms to send a whole head; default 10s */
+	uint64_t	 client_body;	/* ms without a request body byte; 60s */
+	uint64_t	 header_size;	/* request head bytes; default 64k */
+	uint64_t	 header_count;	/* request header fields; default 100 */
+	uint64_t	 uri_length;	/* request-target bytes; default 8k */
+	uint64_t	 body_size;	/* request body bytes, 0 = any; default 0 */
+	bool		 fwd_xff;	/* X-Forwarded-For; default true */
+	bool		 fwd_xfp;	/* X-Forwarded-Proto; default true */
+	bool		 fwd_xrip;	/* X-Real-IP; default true */
+	bool		 fwd_rfc7239;	/* Forwarded; default false */
+	struct conf_cidr *trust;	/* trust_forwarded_from; owned */
+	size_t		 ntrust;
 };
 
 enum conf_tunnel_role {

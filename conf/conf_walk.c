@@ -47,9 +47,8 @@ static const struct conf_enum conf_roles[] = {
 	{ "client", CONF_TUN_CLIENT }, { "broker", CONF_TUN_BROKER },
 	{ NULL, 0 },
 };
-/* http is in the struct, but not ready to be asked for. */
 static const struct conf_enum conf_modes[] = {
-	{ "tcp", CONF_MODE_TCP }, { NULL, 0 },
+	{ "tcp", CONF_MODE_TCP }, { "http", CONF_MODE_HTTP }, { NULL, 0 },
 };
 static const struct conf_enum conf_builtins[] = {
 	{ "status", CONF_BUILTIN_STATUS }, { NULL, 0 },
@@ -465,6 +464,9 @@ conf_backend_add(struct conf_cx *cx)
 	b = &cfg->backends[cfg->nbackends];
 	memset(b, 0, sizeof(*b));
 	b->connect_timeout = 5 * 1000;
+	b->response_timeout = 30 * 1000;
+	b->pool_max_idle = 8;
+	b->pool_idle_timeout = 30 * 1000;
 	return ((ssize_t)cfg->nbackends++);
 }
 
@@ -520,13 +522,16 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 {
 	static const struct conf_key keys[] = {
 		{ "servers", 0 }, { "builtin", 0 }, { "timeouts", 0 },
-		{ NULL, 0 },
+		{ "pool", 0 }, { NULL, 0 },
+	};
+	static const struct conf_key pkeys[] = {
+		{ "max_idle", 0 }, { "idle_timeout", 0 }, { NULL, 0 },
 	};
 	static const struct conf_key tkeys[] = {
-		{ "connect", 0 }, { NULL, 0 },
+		{ "connect", 0 }, { "response", 0 }, { NULL, 0 },
 	};
 	const struct conf_node *servers, *t;
-	struct conf_map m, tm;
+	struct conf_map m, tm, pm;
 	size_t mark;
 	int v;
 
@@ -545,9 +550,21 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 	if (conf_get_enum(cx, &m, "builtin", conf_builtins, &v) == 1)
 		b->builtin = (enum conf_builtin)v;
 	if ((t = conf_enter(cx, &m, "timeouts", &mark)) != NULL) {
-		if (conf_map_open(cx, t, tkeys, &tm) == 0)
+		if (conf_map_open(cx, t, tkeys, &tm) == 0) {
 			conf_get_duration(cx, &tm, "connect", 1,
 			    &b->connect_timeout);
+			conf_get_duration(cx, &tm, "response", 1,
+			    &b->response_timeout);
+		}
+		conf_path_pop(cx, mark);
+	}
+	if ((t = conf_enter(cx, &m, "pool", &mark)) != NULL) {
+		if (conf_map_open(cx, t, pkeys, &pm) == 0) {
+			conf_get_int(cx, &pm, "max_idle", 0, 10000,
+			    &b->pool_max_idle);
+			conf_get_duration(cx, &pm, "idle_timeout", 1,
+			    &b->pool_idle_timeout);
+		}
 		conf_path_pop(cx, mark);
 	}
 }
@@ -764,6 +781,116 @@ conf_walk_lbuffer(struct conf_cx *cx, const struct conf_node *n,
 		l->buffer = u;
 }
 
+/* A size in lo-hi bytes (0 is allowed when zero_ok) into *out. */
+static int
+conf_get_size(struct conf_cx *cx, const struct conf_map *m, const char *key,
+    uint64_t lo, uint64_t hi, bool zero_ok, uint64_t *out)
+{
+	char err[CONF_ERR_LEN], q[CONF_Q_LEN];
+	const struct conf_node *v;
+	const char *s;
+	size_t mark;
+	uint64_t u;
+	int r = -1;
+
+	if ((v = conf_map_get(m, key)) == NULL)
+		return (0);
+	mark = conf_path_key(cx, key, strlen(key));
+	if ((s = conf_val_str(cx, v, "expected a size like 512, 64k, 10m, "
+	    "1g")) == NULL)
+		;
+	else if (conf_parse_size(s, &u, err, sizeof(err)) == -1)
+		conf_err(cx, v, "%s", err);
+	else if ((u < lo || u > hi) && !(zero_ok && u == 0)) {
+		conf_quote(q, sizeof(q), s, v->len);
+		conf_err(cx, v, "%s %s not in %llu-%llu bytes%s", key, q,
+		    (unsigned long long)lo, (unsigned long long)hi,
+		    zero_ok ? " (or 0)" : "");
+	} else {
+		*out = u;
+		r = 0;
+	}
+	conf_path_pop(cx, mark);
+	return (r == 0 ? 1 : -1);
+}
+
+/* `limits:` of an http listener. */
+static void
+conf_walk_limits(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_listener *l)
+{
+	static const struct conf_key keys[] = {
+		{ "header_size", 0 }, { "header_count", 0 },
+		{ "uri_length", 0 }, { "body_size", 0 }, { NULL, 0 },
+	};
+	struct conf_map m;
+	int cnt;
+
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	/* The parser holds a head in one buffer; 16m is its hard cap. */
+	conf_get_size(cx, &m, "header_size", 1024, 16 * 1024 * 1024, false,
+	    &l->header_size);
+	if (conf_get_int(cx, &m, "header_count", 1, 10000, &cnt) == 1)
+		l->header_count = (uint64_t)cnt;
+	conf_get_size(cx, &m, "uri_length", 16, 1024 * 1024, false,
+	    &l->uri_length);
+	conf_get_size(cx, &m, "body_size", 1, UINT64_MAX >> 1, true,
+	    &l->body_size);
+}
+
+/* `forwarded:` of an http listener: which client-address fields to add. */
+static void
+conf_walk_forwarded(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_listener *l)
+{
+	static const struct conf_key keys[] = {
+		{ "x_forwarded_for", 0 }, { "x_forwarded_proto", 0 },
+		{ "x_real_ip", 0 }, { "forwarded", 0 }, { NULL, 0 },
+	};
+	struct conf_map m;
+
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	conf_get_bool(cx, &m, "x_forwarded_for", &l->fwd_xff);
+	conf_get_bool(cx, &m, "x_forwarded_proto", &l->fwd_xfp);
+	conf_get_bool(cx, &m, "x_real_ip", &l->fwd_xrip);
+	conf_get_bool(cx, &m, "forwarded", &l->fwd_rfc7239);
+}
+
+/* `trust_forwarded_from:` a list of IPv4 or IPv6 prefixes. */
+static void
+conf_walk_trust(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_listener *l)
+{
+	char err[CONF_ERR_LEN];
+	const char *s;
+	size_t i;
+
+	if (conf_node_ok(cx, n) == -1)
+		return;
+	if (n->kind != CONF_N_SEQ) {
+		conf_err(cx, n, "expected a sequence");
+		return;
+	}
+	if (n->nkids == 0)
+		return;
+	if ((l->trust = calloc(n->nkids, sizeof(*l->trust))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	l->ntrust = n->nkids;
+	for (i = 0; i < n->nkids; i++) {
+		size_t mark = conf_path_idx(cx, i);
+
+		if ((s = conf_val_str(cx, n->kids[i], "expected a prefix like "
+		    "2001:db8::/32 or 192.0.2.0/24")) != NULL &&
+		    conf_parse_cidr(s, &l->trust[i], err, sizeof(err)) == -1)
+			conf_err(cx, n->kids[i], "%s", err);
+		conf_path_pop(cx, mark);
+	}
+}
+
 static void
 conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 {
@@ -771,17 +898,23 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 		{ "name", CONF_REQ }, { "bind", CONF_REQ }, { "mode", 0 },
 		{ "backend", CONF_REQ }, { "v6only", 0 }, { "freebind", 0 },
 		{ "backlog", 0 }, { "buffer", 0 }, { "timeouts", 0 },
-		{ NULL, 0 },
+		{ "limits", 0 }, { "forwarded", 0 },
+		{ "trust_forwarded_from", 0 }, { NULL, 0 },
 	};
 	static const struct conf_key tkeys[] = {
-		{ "client_idle", 0 }, { NULL, 0 },
+		{ "client_idle", 0 }, { "client_header", 0 },
+		{ "client_body", 0 }, { NULL, 0 },
+	};
+	/* Keys that mean something to HTTP sessions only. */
+	static const char *const http_only[] = {
+		"limits", "forwarded", "trust_forwarded_from",
 	};
 	static const uint8_t any6[16];
 	struct conf_listener *l = &cx->cfg->listeners[li];
 	const struct conf_node *v;
 	struct conf_map m, tm;
 	size_t i, last, mark = 0, first;
-	int e;
+	int e, idle_set = 0;
 
 	if (conf_map_open(cx, n, keys, &m) == -1)
 		return;
@@ -808,11 +941,42 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 		conf_path_pop(cx, mark);
 	}
 	if ((v = conf_enter(cx, &m, "timeouts", &mark)) != NULL) {
-		if (conf_map_open(cx, v, tkeys, &tm) == 0)
-			conf_get_duration(cx, &tm, "client_idle", 1,
+		if (conf_map_open(cx, v, tkeys, &tm) == 0) {
+			idle_set = conf_get_duration(cx, &tm, "client_idle", 1,
 			    &l->client_idle);
+			conf_get_duration(cx, &tm, "client_header", 1,
+			    &l->client_header);
+			conf_get_duration(cx, &tm, "client_body", 1,
+			    &l->client_body);
+			if (l->mode != CONF_MODE_HTTP &&
+			    (conf_map_get(&tm, "client_header") != NULL ||
+			    conf_map_get(&tm, "client_body") != NULL))
+				conf_err(cx, v, "client_header and client_body "
+				    "need mode: http");
+		}
 		conf_path_pop(cx, mark);
 	}
+	/* Between HTTP requests the client only holds a socket: 60s. */
+	if (l->mode == CONF_MODE_HTTP && idle_set == 0)
+		l->client_idle = 60 * 1000;
+	if ((v = conf_enter(cx, &m, "limits", &mark)) != NULL) {
+		conf_walk_limits(cx, v, l);
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "forwarded", &mark)) != NULL) {
+		conf_walk_forwarded(cx, v, l);
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "trust_forwarded_from", &mark)) != NULL) {
+		conf_walk_trust(cx, v, l);
+		conf_path_pop(cx, mark);
+	}
+	for (i = 0; l->mode != CONF_MODE_HTTP &&
+	    i < sizeof(http_only) / sizeof(http_only[0]); i++)
+		if ((v = conf_enter(cx, &m, http_only[i], &mark)) != NULL) {
+			conf_err(cx, v, "needs mode: http");
+			conf_path_pop(cx, mark);
+		}
 	if (l->v6only)
 		return;
 	for (i = first, last = cx->nbinds; i < last; i++)
@@ -853,6 +1017,16 @@ conf_walk_listeners(struct conf_cx *cx, const struct conf_node *n)
 		l->backlog = 511;
 		l->buffer = 64 * 1024;
 		l->client_idle = 10 * 60 * 1000;
+		l->client_header = 10 * 1000;
+		l->client_body = 60 * 1000;
+		l->header_size = 64 * 1024;
+		l->header_count = 100;
+		l->uri_length = 8 * 1024;
+		l->body_size = 0;
+		l->fwd_xff = true;
+		l->fwd_xfp = true;
+		l->fwd_xrip = true;
+		l->fwd_rfc7239 = false;
 	}
 	for (i = 0; i < n->nkids; i++) {
 		size_t mark = conf_path_idx(cx, i);

@@ -136,16 +136,18 @@ px_log_listeners(const struct px_lset *ls)
 	for (i = 0; i < ls->n; i++) {
 		const struct conf_listener	*ln = ls->b[i].ln;
 		const struct px_backend		*pb;
+		const char			*mode;
 
 		pb = px_gen_backend(g, ln->backend);
+		mode = ln->mode == CONF_MODE_HTTP ? "http" : "tcp";
 		if (ln->backend->builtin == CONF_BUILTIN_STATUS)
 			px_log(CONF_LOG_INFO, "listening on %s (listener %s, "
-			    "tcp, built-in status)", ls->b[i].ls->addr.text,
-			    ln->name);
+			    "%s, built-in status)", ls->b[i].ls->addr.text,
+			    ln->name, mode);
 		else
 			px_log(CONF_LOG_INFO, "listening on %s (listener %s, "
-			    "tcp -> backend %s: %s%s)", ls->b[i].ls->addr.text,
-			    ln->name, ln->backend->name, pb->addrs[0].text,
+			    "%s -> backend %s: %s%s)", ls->b[i].ls->addr.text,
+			    ln->name, mode, ln->backend->name, pb->addrs[0].text,
 			    pb->naddrs > 1 ? " and more" : "");
 	}
 }

@@ -145,6 +145,8 @@ struct px_lset	*px_lset_build(struct px_gen *gen, const struct px_lset *old,
 
 struct px_sess;
 TAILQ_HEAD(px_sesslist, px_sess);
+struct px_idle;
+TAILQ_HEAD(px_idlelist, px_idle);
 
 struct px_wlisten {
 	struct px_worker		*wk;	/* borrowed */
@@ -174,6 +176,7 @@ struct px_worker {
 	size_t			 nrr;
 	char			*scratch;	/* owned; relays read into it */
 	size_t			 scratch_len;
+	struct px_idlelist	 idle;		/* http: parked backend conns */
 };
 
 /*
@@ -211,6 +214,7 @@ const struct conf_sockaddr *px_worker_pick(struct px_worker *,
 enum px_sess_kind {
 	PX_SESS_TCP,
 	PX_SESS_STATUS,
+	PX_SESS_HTTP,
 };
 
 /* What every session kind shares; the first member of each session struct. */
@@ -233,6 +237,10 @@ void	px_tcp_start(struct px_worker *, const struct px_lbind *, int fd,
 void	px_status_start(struct px_worker *, const struct px_lbind *, int fd,
 	    const struct sockaddr *, socklen_t);
 
+/* Starts an HTTP session (mode http) for an accepted socket (owns fd). */
+void	px_http_start(struct px_worker *, const struct px_lbind *, int fd,
+	    const struct sockaddr *, socklen_t);
+
 /* Fills the shared part of a new session and links it into the worker. */
 void	px_sess_init(struct px_sess *, enum px_sess_kind, struct px_worker *,
 	    const struct px_lbind *, int fd, const struct sockaddr *,
@@ -251,8 +259,35 @@ void	px_sess_close(struct px_sess *, const char *why);
 /* Closes a TCP session (tcp.c). */
 void	px_tcp_close(struct px_sess *, const char *why);
 
+/*
+ * The worker is stopping: an HTTP session between requests closes now, one
+ * in a request closes after its response (http.c).
+ */
+void	px_http_stop(struct px_sess *);
+
+/* Closes an HTTP session (http.c). */
+void	px_http_close(struct px_sess *, const char *why);
+
 /* Closes a status session (status.c). */
 void	px_status_close(struct px_sess *, const char *why);
+
+/* ---- idle backend connections of http sessions (pool.c) ---- */
+
+/*
+ * Parks a backend connection that finished a response and may take another
+ * request (owns fd from now on).  It is closed when the backend closes it
+ * or sends anything, after the backend's pool idle_timeout, or when the
+ * server already has pool max_idle parked in this worker.
+ */
+void	px_pool_put(struct px_worker *, struct px_gen *,
+	    const struct conf_backend *, const struct conf_sockaddr *, int fd);
+
+/* A parked connection to addr of this gen, or -1; the caller owns it. */
+int	px_pool_get(struct px_worker *, const struct px_gen *,
+	    const struct conf_sockaddr *);
+
+/* Closes every parked connection of the worker. */
+void	px_pool_flush(struct px_worker *);
 
 /* ---- the tunnel (tun.c) ---- */
 

@@ -25,7 +25,9 @@ px_worker_accept(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct px_wlisten *wl = arg;
 
-	if (wl->lb->ln->backend->builtin == CONF_BUILTIN_STATUS)
+	if (wl->lb->ln->mode == CONF_MODE_HTTP)
+		px_http_start(wl->wk, wl->lb, fd, sa, (socklen_t)salen);
+	else if (wl->lb->ln->backend->builtin == CONF_BUILTIN_STATUS)
 		px_status_start(wl->wk, wl->lb, fd, sa, (socklen_t)salen);
 	else
 		px_tcp_start(wl->wk, wl->lb, fd, sa, (socklen_t)salen);
@@ -140,8 +142,16 @@ px_worker_ctl(evutil_socket_t fd, short what, void *arg)
 	else
 		px_lset_unref(next);
 	if (cmd & (PX_WK_STOP | PX_WK_ABORT)) {
+		struct px_sess *s, *nx;
+
 		wk->stopping = true;
 		px_worker_unlisten(wk);
+		/* Kept-alive HTTP clients would hold the exit for nothing. */
+		for (s = TAILQ_FIRST(&wk->sessions); s != NULL; s = nx) {
+			nx = TAILQ_NEXT(s, entry);
+			if (s->kind == PX_SESS_HTTP)
+				px_http_stop(s);
+		}
 	}
 	if (cmd & PX_WK_ABORT) {
 		struct px_sess *s;
@@ -167,6 +177,7 @@ px_worker_new(int idx, char *err, size_t errlen)
 	wk->ctl_fd = -1;
 	wk->done_fd = -1;
 	TAILQ_INIT(&wk->sessions);
+	TAILQ_INIT(&wk->idle);
 	pthread_mutex_init(&wk->mtx, NULL);
 	/* One thread per base: libevent's own locking would be pure cost. */
 	if ((ec = event_config_new()) != NULL) {
@@ -225,6 +236,7 @@ px_worker_main(void *arg)
 	px_worker_unlisten(wk);
 	while ((s = TAILQ_FIRST(&wk->sessions)) != NULL)
 		px_sess_close(s, "worker exit");
+	px_pool_flush(wk);
 	if (wk->done_fd != -1 && write(wk->done_fd, "x", 1) == -1)
 		px_warn("worker %d: exit notice", wk->idx);
 	return (NULL);
@@ -353,6 +365,9 @@ px_sess_close(struct px_sess *s, const char *why)
 		break;
 	case PX_SESS_STATUS:
 		px_status_close(s, why);
+		break;
+	case PX_SESS_HTTP:
+		px_http_close(s, why);
 		break;
 	}
 }

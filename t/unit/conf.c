@@ -662,6 +662,77 @@ test_full(void)
 }
 
 static void
+test_http(void)
+{
+	struct conf_errs errs = { NULL, 0 };
+	const struct conf_listener *l;
+	struct config *cfg;
+
+	cfg = load("listeners:\n"
+	    "  - name: web\n"
+	    "    bind: \"[::1]:80\"\n"
+	    "    mode: http\n"
+	    "    backend: { servers: [\"127.0.0.1:2\"],\n"
+	    "      timeouts: { connect: 2s, response: 45s },\n"
+	    "      pool: { max_idle: 0, idle_timeout: 5s } }\n"
+	    "    timeouts: { client_header: 5s, client_idle: 30s,\n"
+	    "      client_body: 20s }\n"
+	    "    limits: { header_size: 32k, header_count: 50,\n"
+	    "      uri_length: 4k, body_size: 10m }\n"
+	    "    forwarded: { x_forwarded_for: false, x_forwarded_proto: false,"
+	    "\n      x_real_ip: false, forwarded: true }\n"
+	    "    trust_forwarded_from: [10.0.0.0/8, \"2001:db8::/32\"]\n"
+	    "  - name: web2\n"
+	    "    bind: \"[::1]:81\"\n"
+	    "    mode: http\n"
+	    "    backend: { servers: [\"127.0.0.1:2\"] }\n", &errs);
+	if (!ok(cfg != NULL, "http listeners load")) {
+		if (errs.n > 0)
+			diag("%s", errs.msg[0]);
+		conf_errs_free(&errs);
+		return;
+	}
+	l = &cfg->listeners[0];
+	is_int(l->mode, CONF_MODE_HTTP, "mode http");
+	is_int((long long)l->client_header, 5000, "client_header");
+	is_int((long long)l->client_idle, 30000, "client_idle");
+	is_int((long long)l->client_body, 20000, "client_body");
+	is_int((long long)l->header_size, 32768, "header_size");
+	is_int((long long)l->header_count, 50, "header_count");
+	is_int((long long)l->uri_length, 4096, "uri_length");
+	is_int((long long)l->body_size, 10 << 20, "body_size");
+	ok(!l->fwd_xff && !l->fwd_xfp && !l->fwd_xrip && l->fwd_rfc7239,
+	    "forwarded switches");
+	is_int((long long)l->ntrust, 2, "two trusted prefixes");
+	is_int(l->trust[1].family, AF_INET6, "trust[1] IPv6");
+	is_int(l->trust[1].plen, 32, "trust[1] /32");
+	is_int((long long)l->backend->connect_timeout, 2000, "connect");
+	is_int((long long)l->backend->response_timeout, 45000, "response");
+	is_int(l->backend->pool_max_idle, 0, "pool max_idle");
+	is_int((long long)l->backend->pool_idle_timeout, 5000,
+	    "pool idle_timeout");
+
+	l = &cfg->listeners[1];
+	is_int((long long)l->client_header, 10000, "client_header default 10s");
+	is_int((long long)l->client_idle, 60000, "http client_idle default 60s");
+	is_int((long long)l->client_body, 60000, "client_body default 60s");
+	is_int((long long)l->header_size, 65536, "header_size default 64k");
+	is_int((long long)l->header_count, 100, "header_count default 100");
+	is_int((long long)l->uri_length, 8192, "uri_length default 8k");
+	is_int((long long)l->body_size, 0, "body_size default 0 (any)");
+	ok(l->fwd_xff && l->fwd_xfp && l->fwd_xrip && !l->fwd_rfc7239,
+	    "forwarded defaults: XFF, XFP, X-Real-IP on, Forwarded off");
+	is_int((long long)l->ntrust, 0, "trust nobody by default");
+	is_int((long long)l->backend->response_timeout, 30000,
+	    "response default 30s");
+	is_int(l->backend->pool_max_idle, 8, "pool max_idle default 8");
+	is_int((long long)l->backend->pool_idle_timeout, 30000,
+	    "pool idle_timeout default 30s");
+	conf_unref(cfg);
+	conf_errs_free(&errs);
+}
+
+static void
 test_defaults(void)
 {
 	struct conf_errs errs = { NULL, 0 };
@@ -787,11 +858,15 @@ static const struct bad bad_rows[] = {
 	    "    backend: {builtin: status}\n    bnid: 1\n",
 	    "t.yaml:5:5: listeners[0].bnid: unknown key; expected one of "
 	    "name, bind, mode, backend, v6only, freebind, backlog, buffer, "
-	    "timeouts", 1 },
+	    "timeouts, limits, forwarded, trust_forwarded_from", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n    timeouts: {client_header: 1s}\n",
-	    "t.yaml:5:16: listeners[0].timeouts.client_header: unknown key; "
-	    "expected client_idle", 1 },
+	    "t.yaml:5:15: listeners[0].timeouts: client_header and client_body "
+	    "need mode: http", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    timeouts: {client_hdr: 1s}\n",
+	    "t.yaml:6:16: listeners[0].timeouts.client_hdr: unknown key; "
+	    "expected one of client_idle, client_header, client_body", 1 },
 	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
 	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
 	    "  update: {url: x}\n", "t.yaml:6:3: tunnel.update: unknown key; "
@@ -800,11 +875,20 @@ static const struct bad bad_rows[] = {
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    balance: rr\n", "t.yaml:5:5: backends.b.balance: unknown key; "
-	    "expected one of servers, builtin, timeouts", 1 },
+	    "expected one of servers, builtin, timeouts, pool", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
-	    "    timeouts: {response: 1s}\n", "t.yaml:5:16: "
-	    "backends.b.timeouts.response: unknown key; expected connect", 1 },
+	    "    timeouts: {first_byte: 1s}\n", "t.yaml:5:16: "
+	    "backends.b.timeouts.first_byte: unknown key; expected one of "
+	    "connect, response", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {servers: [\"127.0.0.1:1\"], pool: {max_idle: -1}}\n",
+	    "t.yaml:5:58: listeners[0].backend.pool.max_idle: expected a number "
+	    "0-10000", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {servers: [\"127.0.0.1:1\"], pool: {max: 1}}\n",
+	    "t.yaml:5:48: listeners[0].backend.pool.max: unknown key; expected "
+	    "one of max_idle, idle_timeout", 1 },
 	{ "\"\": 1\ntunnel: {}\n", "t.yaml:1:1: \"\": unknown key; expected "
 	    "one of workers, user, log_level, shutdown_timeout, tunnel, "
 	    "listeners, backends", 5 },
@@ -927,9 +1011,62 @@ static const struct bad bad_rows[] = {
 	    "    backend: {builtin: status}\n", "t.yaml:3:11: "
 	    "listeners[0].bind[0]: IPv4-mapped address; write it as "
 	    "127.0.0.1:80", 1 },
-	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: htp\n"
 	    "    backend: {builtin: status}\n", "t.yaml:4:11: "
-	    "listeners[0].mode: expected tcp", 1 },
+	    "listeners[0].mode: expected tcp or http", 1 },
+	/* mode http keys */
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    limits: {header_size: 8k}\n",
+	    "t.yaml:5:13: listeners[0].limits: needs mode: http", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n"
+	    "    trust_forwarded_from: [10.0.0.0/8]\n",
+	    "t.yaml:5:27: listeners[0].trust_forwarded_from: needs mode: http",
+	    1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    limits: {header_size: 512}\n",
+	    "t.yaml:6:27: listeners[0].limits.header_size: header_size 512 not "
+	    "in 1024-16777216 bytes", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    limits: {header_count: 0}\n",
+	    "t.yaml:6:28: listeners[0].limits.header_count: header_count 0 "
+	    "not in 1-10000", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    limits: {uri_length: 2m}\n",
+	    "t.yaml:6:26: listeners[0].limits.uri_length: uri_length 2m not in "
+	    "16-1048576 bytes", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    limits: {body_size: lots}\n",
+	    "t.yaml:6:25: listeners[0].limits.body_size: expected a size like "
+	    "512, 64k, 10m, 1g", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    limits: {header_lines: 5}\n",
+	    "t.yaml:6:14: listeners[0].limits.header_lines: unknown key; "
+	    "expected one of header_size, header_count, uri_length, body_size",
+	    1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    forwarded: {x_real_ip: yes}\n",
+	    "t.yaml:6:28: listeners[0].forwarded.x_real_ip: expected true or "
+	    "false", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    forwarded: {via: true}\n",
+	    "t.yaml:6:17: listeners[0].forwarded.via: unknown key; expected "
+	    "one of x_forwarded_for, x_forwarded_proto, x_real_ip, forwarded",
+	    1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n"
+	    "    trust_forwarded_from: [10.0.0.1/8]\n",
+	    "t.yaml:6:28: listeners[0].trust_forwarded_from[0]: host bits set; "
+	    "did you mean 10.0.0.0/8?", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n"
+	    "    trust_forwarded_from: 10.0.0.0/8\n",
+	    "t.yaml:6:27: listeners[0].trust_forwarded_from: expected a "
+	    "sequence", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {servers: [\"127.0.0.1:1\"], timeouts: {response: 0s}}\n",
+	    "t.yaml:5:62: listeners[0].backend.timeouts.response: duration "
+	    "must be longer than 0", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    v6only: yes\n"
 	    "    freebind: \"true\"\n    backend: {builtin: status}\n",
 	    "t.yaml:4:13: listeners[0].v6only: expected true or false", 2 },
@@ -1375,6 +1512,7 @@ main(void)
 	test_addr_fmt();
 	test_full();
 	test_defaults();
+	test_http();
 	test_bad();
 	test_many();
 	test_files();

@@ -1,0 +1,1450 @@
+/*
+ * mode: http — HTTP/1.x from a client to one backend connection at a time.
+ *
+ * A session reads one request head, rewrites it (its own version, hop-by-hop
+ * fields dropped, one normalised Content-Length, origin-form target, the
+ * client address added), streams the body on as it was framed, then reads
+ * the response head, rewrites it the same way and streams the response
+ * body.  Only then is the next request read: pipelined requests wait in the
+ * input buffer (or the kernel), so answers go out in order by construction.
+ *
+ * I/O is the same kind as mode tcp (events on the sockets, recv/send, the
+ * session's own buffers) rather than bufferevents, for the reasons given at
+ * the top of tcp.c.  Every buffer is bounded: a body moves only while the
+ * other side's output holds less than `buffer` bytes, and a side is not read
+ * while its input buffer is full, so a 10 GiB body costs what a 10 KiB one
+ * does.
+ *
+ * One state machine, driven level-style: every event only records what
+ * happened (bytes read, EOF, writable), then px_http_run() moves whatever
+ * can move and recomputes which events and which deadline are wanted.
+ *
+ * A backend connection both ends keep alive goes back to the worker's
+ * pool (pool.c) after its response, for the next request to the same
+ * server from any client.  A request sent on such a reused connection
+ * that the backend closes before any response byte is sent once more on
+ * a fresh connection, if it is idempotent and has no body (its head is
+ * kept for that): the backend may have timed the connection out just as
+ * the request went.
+ */
+#include <sys/socket.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "proxy/h1.h"
+#include "proxy/proxy.h"
+
+enum { PX_CLI = 0, PX_SRV = 1 };
+
+#define PX_HTTP_RESP_HEAD_MAX	(64 * 1024)	/* response heads we take */
+#define PX_HTTP_RESP_HDR_MAX	256		/* response header fields */
+#define PX_HTTP_LINGER_MS	2000	/* reading after our last response */
+#define PX_HTTP_READS_MAX	4	/* reads per wake-up, for fairness */
+
+enum px_http_phase {
+	PX_HP_HEAD = 0,		/* reading a request head */
+	PX_HP_REQ,		/* a request is being forwarded and answered */
+	PX_HP_CLOSING,		/* last response queued; flush, then close */
+	PX_HP_TUNNEL,		/* after a 101: bytes both ways, no HTTP */
+};
+
+enum px_http_srv {
+	PX_HS_NONE = 0,		/* no backend connection */
+	PX_HS_CONNECTING,
+	PX_HS_READY,
+};
+
+/* Bytes read from a peer: unconsumed ones are p[off..len). */
+struct px_hin {
+	char		*p;		/* owned */
+	size_t		 off;
+	size_t		 len;
+	size_t		 cap;
+};
+
+/* Bytes waiting to be sent to a peer: p[off..len). */
+struct px_hout {
+	char		*p;		/* owned; grows for heads only */
+	size_t		 off;
+	size_t		 len;
+	size_t		 cap;
+};
+
+struct px_http {
+	struct px_sess		 s;		/* first: the shared part */
+	int			 fd[2];		/* owned; [PX_CLI], [PX_SRV] */
+	struct event		*rev[2];	/* in this allocation */
+	struct event		*wev[2];	/* in this allocation */
+	struct event		*tmo;		/* in this allocation */
+	bool			 assigned[2];	/* rev[i], wev[i] set up */
+	bool			 eof[2];	/* FIN read from side i */
+	struct px_hin		 in[2];		/* read from side i */
+	struct px_hout		 out[2];	/* to be sent to side i */
+
+	enum px_http_phase	 phase;
+	enum px_http_srv	 srv;
+	const struct conf_sockaddr *srv_addr;	/* borrowed from s.gen */
+	bool			 srv_wdead;	/* backend stopped reading */
+	bool			 srv_keep;	/* backend conn reusable */
+	bool			 cli_keep;	/* client conn continues */
+	bool			 resp_head;	/* response head parsed */
+	bool			 resp_sent;	/* a final head went out */
+	bool			 dechunk;	/* 1.0 client, chunked reply */
+	bool			 shut;		/* our FIN went to the client */
+	bool			 srv_reused;	/* taken from the pool */
+	bool			 stopping;	/* no request after this one */
+	bool			 retried;	/* request sent twice */
+	char			*rhead;		/* owned; head to send again */
+	size_t			 rhead_len;
+	bool			 tshut[2];	/* TUNNEL: FIN sent to side i */
+	unsigned		 nreq;		/* requests started */
+
+	uint64_t		 t_head;	/* ms: this head's first byte */
+	uint64_t		 t_conn;	/* ms: connect started */
+	uint64_t		 t_sent;	/* ms: request complete */
+	uint64_t		 t_cli;		/* ms: client body progress */
+	uint64_t		 t_io;		/* ms: last byte either way */
+	uint64_t		 t_close;	/* ms: entered PX_HP_CLOSING */
+
+	struct px_h1		 req;
+	struct px_h1		 resp;
+	struct px_h1_hdr	*req_hdr;	/* owned */
+	struct px_h1_hdr	*resp_hdr;	/* owned */
+};
+
+static void	px_http_run(struct px_http *);
+static void	px_http_read(evutil_socket_t, short, void *);
+static void	px_http_write(evutil_socket_t, short, void *);
+
+static const char *
+px_http_reason(int status)
+{
+	switch (status) {
+	case 400: return ("Bad Request");
+	case 408: return ("Request Timeout");
+	case 413: return ("Content Too Large");
+	case 414: return ("URI Too Long");
+	case 431: return ("Request Header Fields Too Large");
+	case 501: return ("Not Implemented");
+	case 502: return ("Bad Gateway");
+	case 503: return ("Service Unavailable");
+	case 504: return ("Gateway Timeout");
+	case 505: return ("HTTP Version Not Supported");
+	}
+	return ("Error");
+}
+
+static void
+px_http_srv_drop(struct px_http *h)
+{
+	if (h->fd[PX_SRV] != -1) {
+		event_del(h->rev[PX_SRV]);
+		event_del(h->wev[PX_SRV]);
+		close(h->fd[PX_SRV]);
+		h->fd[PX_SRV] = -1;
+	}
+	h->assigned[PX_SRV] = false;
+	h->srv = PX_HS_NONE;
+	h->eof[PX_SRV] = false;
+	h->srv_wdead = false;
+	h->in[PX_SRV].off = h->in[PX_SRV].len = 0;
+	h->out[PX_SRV].off = h->out[PX_SRV].len = 0;
+}
+
+void
+px_http_close(struct px_sess *s, const char *why)
+{
+	struct px_http	*h = (struct px_http *)s;
+	int		 i;
+
+	if (px_log_enabled(CONF_LOG_DEBUG))
+		px_log(CONF_LOG_DEBUG, "%s: %s: http closed (%s), %u requests",
+		    s->ln->name, s->peer, why, h->nreq);
+	px_http_srv_drop(h);
+	if (h->assigned[PX_CLI]) {
+		event_del(h->rev[PX_CLI]);
+		event_del(h->wev[PX_CLI]);
+	}
+	if (h->tmo != NULL)
+		event_del(h->tmo);
+	if (h->fd[PX_CLI] != -1)
+		close(h->fd[PX_CLI]);
+	for (i = 0; i < 2; i++) {
+		free(h->in[i].p);
+		free(h->out[i].p);
+	}
+	free(h->req_hdr);
+	free(h->resp_hdr);
+	free(h->rhead);
+	px_sess_fini(s);
+	free(h);
+}
+
+void
+px_http_stop(struct px_sess *s)
+{
+	struct px_http *h = (struct px_http *)s;
+
+	h->stopping = true;
+	if (h->phase == PX_HP_HEAD && h->in[PX_CLI].len == 0)
+		px_http_close(s, "shutdown");
+}
+
+/* Makes room for n more bytes in o; -1 when out of memory. */
+static int
+px_hout_room(struct px_hout *o, size_t n)
+{
+	char	*np;
+	size_t	 cap;
+
+	if (o->off == o->len)
+		o->off = o->len = 0;
+	if (o->len + n <= o->cap)
+		return (0);
+	if (o->off > 0) {
+		memmove(o->p, o->p + o->off, o->len - o->off);
+		o->len -= o->off;
+		o->off = 0;
+		if (o->len + n <= o->cap)
+			return (0);
+	}
+	for (cap = o->cap ? o->cap : 4096; cap < o->len + n; cap *= 2)
+		;
+	if ((np = realloc(o->p, cap)) == NULL)
+		return (-1);
+	o->p = np;
+	o->cap = cap;
+	return (0);
+}
+
+static int
+px_hout_add(struct px_hout *o, const void *p, size_t n)
+{
+	if (n == 0)
+		return (0);
+	if (px_hout_room(o, n) == -1)
+		return (-1);
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
+	return (0);
+}
+
+static int
+px_hout_str(struct px_hout *o, const char *s)
+{
+	return (px_hout_add(o, s, strlen(s)));
+}
+
+static size_t
+px_hout_pending(const struct px_hout *o)
+{
+	return (o->len - o->off);
+}
+
+/* "name: value\r\n" with both taken from a head buffer. */
+static int
+px_hout_field(struct px_hout *o, const char *buf, const struct px_h1_hdr *f)
+{
+	if (px_hout_add(o, buf + f->name.off, f->name.len) == -1 ||
+	    px_hout_add(o, ": ", 2) == -1 ||
+	    px_hout_add(o, buf + f->value.off, f->value.len) == -1 ||
+	    px_hout_add(o, "\r\n", 2) == -1)
+		return (-1);
+	return (0);
+}
+
+static bool
+px_http_name_is(const char *buf, const struct px_h1_hdr *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	return (f->name.len == n &&
+	    strncasecmp(buf + f->name.off, name, n) == 0);
+}
+
+/*
+ * The session cannot go on: with no final response sent yet, the client
+ * gets `status` with Connection: close; once one has started, the
+ * connection is simply closed.  One info line says why.  Returns -1 when
+ * the session is gone, 0 when the error response is queued.
+ */
+static int
+px_http_fail(struct px_http *h, int status, const char *why)
+{
+	char	 head[512], body[128];
+	int	 blen;
+
+	if (h->resp_sent || h->phase == PX_HP_CLOSING || h->shut) {
+		px_log(CONF_LOG_INFO, "%s: %s: %s; response cut short",
+		    h->s.ln->name, h->s.peer, why);
+		px_http_close(&h->s, why);
+		return (-1);
+	}
+	px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name, h->s.peer,
+	    status, why);
+	px_http_srv_drop(h);
+	blen = snprintf(body, sizeof(body), "%d %s\n", status,
+	    px_http_reason(status));
+	(void)snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
+	    "Server: v6front/%s\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %d\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "Connection: close\r\n\r\n", status, px_http_reason(status),
+	    V6F_VERSION, blen);
+	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
+	    (h->req.meth != PX_H1_M_HEAD &&
+	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1)) {
+		px_http_close(&h->s, "out of memory");
+		return (-1);
+	}
+	h->resp_sent = true;
+	h->phase = PX_HP_CLOSING;
+	h->t_close = px_now_ms();
+	return (0);
+}
+
+/* Whether the client address may speak for others (trust_forwarded_from). */
+static bool
+px_http_trusted(const struct px_http *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->s.ln->ntrust; i++)
+		if (conf_cidr_match(&h->s.ln->trust[i],
+		    (const struct sockaddr *)&h->s.cli_addr))
+			return (true);
+	return (false);
+}
+
+/*
+ * Appends "Name: v1, v2, ..." joining every field called name in the
+ * request (only when trusted) and then ours (when non-NULL).  Returns 1 when
+ * a field was written, 0 when there was nothing to write, -1 out of memory.
+ */
+static int
+px_http_add_joined(struct px_http *h, struct px_hout *o, const char *name,
+    bool trusted, const char *ours)
+{
+	const char	*buf = h->in[PX_CLI].p;
+	size_t		 i;
+	bool		 any = false;
+
+	for (i = 0; trusted && i < h->req.nhdr; i++) {
+		const struct px_h1_hdr *f = &h->req.hdr[i];
+
+		if (!px_http_name_is(buf, f, name))
+			continue;
+		if ((any ? px_hout_add(o, ", ", 2) : (px_hout_str(o, name) |
+		    px_hout_add(o, ": ", 2))) == -1 ||
+		    px_hout_add(o, buf + f->value.off, f->value.len) == -1)
+			return (-1);
+		any = true;
+	}
+	if (ours != NULL) {
+		if ((any ? px_hout_add(o, ", ", 2) : (px_hout_str(o, name) |
+		    px_hout_add(o, ": ", 2))) == -1 ||
+		    px_hout_str(o, ours) == -1)
+			return (-1);
+		any = true;
+	}
+	if (any && px_hout_add(o, "\r\n", 2) == -1)
+		return (-1);
+	return (any ? 1 : 0);
+}
+
+/*
+ * The client-address fields as they go to the backend.  From a trusted
+ * source the incoming X-Forwarded-For and Forwarded are kept and appended
+ * to, and X-Real-IP and X-Forwarded-Proto kept if sent; from anyone else
+ * all four are dropped, so a client cannot pass a forged address on.
+ */
+static int
+px_http_add_forwarded(struct px_http *h, struct px_hout *o)
+{
+	const struct conf_listener *ln = h->s.ln;
+	char	 addr[CONF_ADDRSTRLEN], fwd[CONF_ADDRSTRLEN + 32];
+	bool	 trusted = px_http_trusted(h);
+	int	 r;
+
+	conf_addr_fmt((const struct sockaddr *)&h->s.cli_addr, false, addr,
+	    sizeof(addr));
+	/* RFC 7239 section 6: a port or an IPv6 address needs quotes. */
+	(void)snprintf(fwd, sizeof(fwd), "for=\"%s\";proto=http", h->s.peer);
+	if (px_http_add_joined(h, o, "X-Forwarded-For", trusted,
+	    ln->fwd_xff ? addr : NULL) == -1 ||
+	    px_http_add_joined(h, o, "Forwarded", trusted,
+	    ln->fwd_rfc7239 ? fwd : NULL) == -1)
+		return (-1);
+	if ((r = px_http_add_joined(h, o, "X-Real-IP", trusted, NULL)) == -1)
+		return (-1);
+	if (r == 0 && ln->fwd_xrip && (px_hout_str(o, "X-Real-IP: ") == -1 ||
+	    px_hout_str(o, addr) == -1 || px_hout_add(o, "\r\n", 2) == -1))
+		return (-1);
+	if ((r = px_http_add_joined(h, o, "X-Forwarded-Proto", trusted,
+	    NULL)) == -1)
+		return (-1);
+	if (r == 0 && ln->fwd_xfp &&
+	    px_hout_str(o, "X-Forwarded-Proto: http\r\n") == -1)
+		return (-1);
+	return (0);
+}
+
+static bool
+px_http_is_fwd_field(const char *buf, const struct px_h1_hdr *f)
+{
+	return (px_http_name_is(buf, f, "X-Forwarded-For") ||
+	    px_http_name_is(buf, f, "Forwarded") ||
+	    px_http_name_is(buf, f, "X-Real-IP") ||
+	    px_http_name_is(buf, f, "X-Forwarded-Proto"));
+}
+
+/* Fields that never go on, in either direction. */
+static bool
+px_http_drop_field(const struct px_h1_hdr *f)
+{
+	return (f->hop || f->kind == PX_H1_H_TRAILER ||
+	    f->kind == PX_H1_H_CONTENT_LENGTH);
+}
+
+/* The request head as the backend gets it, into o. */
+static int
+px_http_req_build(struct px_http *h, struct px_hout *o)
+{
+	const struct px_h1	*r = &h->req;
+	const char		*buf = h->in[PX_CLI].p;
+	char			 cl[48];
+	size_t			 i;
+
+	if (px_hout_add(o, buf + r->method.off, r->method.len) == -1 ||
+	    px_hout_add(o, " ", 1) == -1)
+		return (-1);
+	if (r->form == PX_H1_FORM_ABSOLUTE) {
+		/* RFC 9112 section 3.2.2: origin-form to an origin server. */
+		if ((r->path.len == 0 || buf[r->path.off] == '?') &&
+		    px_hout_add(o, "/", 1) == -1)
+			return (-1);
+		if (px_hout_add(o, buf + r->path.off, r->path.len) == -1)
+			return (-1);
+	} else if (px_hout_add(o, buf + r->target.off, r->target.len) == -1)
+		return (-1);
+	/* Host first, from the authority when the target carried one. */
+	if (px_hout_str(o, " HTTP/1.1\r\nHost: ") == -1 ||
+	    px_hout_add(o, buf + r->authority.off, r->authority.len) == -1 ||
+	    px_hout_add(o, "\r\n", 2) == -1)
+		return (-1);
+	for (i = 0; i < r->nhdr; i++) {
+		const struct px_h1_hdr *f = &r->hdr[i];
+
+		/* Upgrade is hop-by-hop, but an upgrade asks the next hop. */
+		if (f->kind == PX_H1_H_UPGRADE && r->upgrade) {
+			if (px_hout_field(o, buf, f) == -1)
+				return (-1);
+			continue;
+		}
+		if (px_http_drop_field(f) || f->kind == PX_H1_H_HOST ||
+		    px_http_is_fwd_field(buf, f))
+			continue;
+		if (px_hout_field(o, buf, f) == -1)
+			return (-1);
+	}
+	if (r->upgrade && px_hout_str(o, "Connection: Upgrade\r\n") == -1)
+		return (-1);
+	if (r->framing == PX_H1_BODY_LENGTH) {
+		(void)snprintf(cl, sizeof(cl), "Content-Length: %llu\r\n",
+		    (unsigned long long)r->clen);
+		if (px_hout_str(o, cl) == -1)
+			return (-1);
+	}
+	if (px_http_add_forwarded(h, o) == -1 || px_hout_add(o, "\r\n", 2) ==
+	    -1)
+		return (-1);
+	return (0);
+}
+
+/* The response head as the client gets it, into o. */
+static int
+px_http_resp_build(struct px_http *h, struct px_hout *o, bool final)
+{
+	const struct px_h1	*r = &h->resp;
+	const char		*buf = h->in[PX_SRV].p;
+	char			 line[64];
+	size_t			 i;
+	bool			 cl_done = false;
+
+	(void)snprintf(line, sizeof(line), "HTTP/1.1 %d ", r->status);
+	if (px_hout_str(o, line) == -1 ||
+	    px_hout_add(o, buf + r->reason.off, r->reason.len) == -1 ||
+	    px_hout_add(o, "\r\n", 2) == -1)
+		return (-1);
+	for (i = 0; i < r->nhdr; i++) {
+		const struct px_h1_hdr *f = &r->hdr[i];
+
+		/*
+		 * HEAD and 304 carry a Content-Length without a body; 1xx
+		 * and 204 must not carry one at all (RFC 9110 8.6).
+		 */
+		if (f->kind == PX_H1_H_CONTENT_LENGTH &&
+		    (r->status < 200 || r->status == 204))
+			continue;
+		if (f->kind == PX_H1_H_CONTENT_LENGTH && !cl_done &&
+		    r->framing != PX_H1_BODY_CHUNKED) {
+			(void)snprintf(line, sizeof(line),
+			    "Content-Length: %llu\r\n",
+			    (unsigned long long)r->clen);
+			if (px_hout_str(o, line) == -1)
+				return (-1);
+			cl_done = true;
+			continue;
+		}
+		if (f->kind == PX_H1_H_UPGRADE && r->status == 101) {
+			if (px_hout_field(o, buf, f) == -1)
+				return (-1);
+			continue;
+		}
+		if (px_http_drop_field(f) || (h->dechunk &&
+		    f->kind == PX_H1_H_TRANSFER_ENCODING))
+			continue;
+		if (px_hout_field(o, buf, f) == -1)
+			return (-1);
+	}
+	if (r->status == 101)
+		return (px_hout_str(o, "Connection: Upgrade\r\n\r\n"));
+	if (final && !h->cli_keep &&
+	    px_hout_str(o, "Connection: close\r\n") == -1)
+		return (-1);
+	if (final && h->cli_keep && h->req.version == 10 &&
+	    px_hout_str(o, "Connection: keep-alive\r\n") == -1)
+		return (-1);
+	return (px_hout_add(o, "\r\n", 2));
+}
+
+/*
+ * The answer of `builtin: status` on an http listener: what the session
+ * saw and the X-Forwarded-For it would have sent on.
+ */
+static int
+px_http_status(struct px_http *h)
+{
+	const char	*buf = h->in[PX_CLI].p;
+	struct px_hout	 xff = { NULL, 0, 0, 0 };
+	struct sockaddr_storage loc;
+	socklen_t	 loclen = sizeof(loc);
+	char		 srv[PX_PEERSTRLEN], addr[CONF_ADDRSTRLEN];
+	char		 body[1024], head[512];
+	bool		 trusted = px_http_trusted(h);
+	size_t		 i;
+	int		 blen;
+
+	if (getsockname(h->fd[PX_CLI], (struct sockaddr *)&loc, &loclen) == -1)
+		memset(&loc, 0, sizeof(loc));
+	conf_addr_fmt((const struct sockaddr *)&loc, true, srv, sizeof(srv));
+	conf_addr_fmt((const struct sockaddr *)&h->s.cli_addr, false, addr,
+	    sizeof(addr));
+	for (i = 0; trusted && i < h->req.nhdr; i++) {
+		const struct px_h1_hdr *f = &h->req.hdr[i];
+
+		if (!px_http_name_is(buf, f, "X-Forwarded-For"))
+			continue;
+		if (px_hout_add(&xff, buf + f->value.off, f->value.len) == -1 ||
+		    px_hout_add(&xff, ", ", 2) == -1)
+			goto nomem;
+	}
+	if ((h->s.ln->fwd_xff ? px_hout_str(&xff, addr) :
+	    px_hout_str(&xff, "(not sent)")) == -1 ||
+	    px_hout_add(&xff, "", 1) == -1)
+		goto nomem;
+	blen = snprintf(body, sizeof(body),
+	    "v6front %s status\n"
+	    "client: %s (%s)\n"
+	    "server: %s (listener %s)\n"
+	    "x-forwarded-for: %.400s\n",
+	    V6F_VERSION, h->s.peer, strchr(h->s.peer, '[') != NULL ? "IPv6" :
+	    "IPv4", srv, h->s.ln->name, xff.p);
+	free(xff.p);
+	if (blen < 0 || (size_t)blen >= sizeof(body))
+		blen = (int)sizeof(body) - 1;
+	/* A request body is not read: the connection ends after the answer. */
+	h->cli_keep = h->req.keep_alive && h->req.framing == PX_H1_BODY_NONE;
+	(void)snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
+	    "Server: v6front/%s\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %d\r\n"
+	    "Cache-Control: no-store\r\n%s\r\n", V6F_VERSION, blen,
+	    !h->cli_keep ? "Connection: close\r\n" : h->req.version == 10 ?
+	    "Connection: keep-alive\r\n" : "");
+	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
+	    (h->req.meth != PX_H1_M_HEAD &&
+	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1))
+		return (-1);
+	h->resp_sent = true;
+	return (0);
+ nomem:
+	free(xff.p);
+	return (-1);
+}
+
+/*
+ * Opens a backend connection.  Returns -1 when the session is gone, else 0
+ * (also after queueing an error answer: the phase says which).
+ */
+static int
+px_http_connect(struct px_http *h, bool fresh)
+{
+	const struct px_backend *pb;
+	char	 why[160];
+	int	 fd;
+
+	pb = px_gen_backend(h->s.gen, h->s.ln->backend);
+	if (!fresh)
+		h->srv_addr = px_worker_pick(h->s.wk, h->s.gen, pb);
+	h->srv_reused = false;
+	if (!fresh &&
+	    (fd = px_pool_get(h->s.wk, h->s.gen, h->srv_addr)) != -1) {
+		h->fd[PX_SRV] = fd;
+		event_assign(h->rev[PX_SRV], h->s.wk->base, fd,
+		    EV_READ | EV_PERSIST, px_http_read, h);
+		event_assign(h->wev[PX_SRV], h->s.wk->base, fd,
+		    EV_WRITE | EV_PERSIST, px_http_write, h);
+		h->assigned[PX_SRV] = true;
+		h->srv = PX_HS_READY;
+		h->srv_reused = true;
+		return (0);
+	}
+	fd = socket(h->srv_addr->ss.ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1 || px_sock_tune(fd) == -1) {
+		px_log(CONF_LOG_ERR, "%s: %s -> %s: socket: %s",
+		    h->s.ln->name, h->s.peer, h->srv_addr->text,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (px_http_fail(h, 503, "no socket for the backend"));
+	}
+	h->fd[PX_SRV] = fd;
+	event_assign(h->rev[PX_SRV], h->s.wk->base, fd, EV_READ | EV_PERSIST,
+	    px_http_read, h);
+	event_assign(h->wev[PX_SRV], h->s.wk->base, fd, EV_WRITE | EV_PERSIST,
+	    px_http_write, h);
+	h->assigned[PX_SRV] = true;
+	h->t_conn = px_now_ms();
+	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
+	    h->srv_addr->len) == -1 && errno != EINPROGRESS) {
+		(void)snprintf(why, sizeof(why), "connect %s: %s",
+		    h->srv_addr->text, strerror(errno));
+		return (px_http_fail(h, 502, why));
+	}
+	h->srv = PX_HS_CONNECTING;
+	return (0);
+}
+
+/* RFC 9110 section 9.2.2. */
+static bool
+px_http_idempotent(const struct px_http *h)
+{
+	switch (h->req.meth) {
+	case PX_H1_M_GET:
+	case PX_H1_M_HEAD:
+	case PX_H1_M_PUT:
+	case PX_H1_M_DELETE:
+	case PX_H1_M_OPTIONS:
+	case PX_H1_M_TRACE:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
+static int	px_http_retry(struct px_http *);
+
+/* A request head was parsed; sets up its forwarding.  -1: session gone. */
+static int
+px_http_req_start(struct px_http *h, size_t hlen)
+{
+	struct px_hin	*in = &h->in[PX_CLI];
+	int		 rc;
+
+	h->nreq++;
+	h->phase = PX_HP_REQ;
+	h->resp_head = h->resp_sent = h->dechunk = false;
+	h->srv_keep = false;
+	h->cli_keep = h->req.keep_alive;
+	h->t_sent = 0;
+	px_h1_reset(&h->resp);
+	px_h1_resp_for(&h->resp, h->req.meth);
+	if (h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) {
+		rc = px_http_status(h);
+	} else {
+		if (h->srv == PX_HS_READY && h->eof[PX_SRV])
+			px_http_srv_drop(h);
+		rc = px_http_req_build(h, &h->out[PX_SRV]);
+	}
+	if (rc == -1) {
+		px_http_close(&h->s, "out of memory");
+		return (-1);
+	}
+	in->off = hlen;
+	if (h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) {
+		if (!h->cli_keep) {
+			h->phase = PX_HP_CLOSING;
+			h->t_close = px_now_ms();
+		}
+		return (0);
+	}
+	if (h->req.done)
+		h->t_sent = px_now_ms();
+	h->retried = false;
+	h->rhead_len = 0;
+	if (h->req.framing == PX_H1_BODY_NONE && px_http_idempotent(h)) {
+		struct px_hout *o = &h->out[PX_SRV];
+		char *np = realloc(h->rhead, px_hout_pending(o));
+
+		if (np != NULL) {
+			h->rhead = np;
+			h->rhead_len = px_hout_pending(o);
+			memcpy(np, o->p + o->off, h->rhead_len);
+		}
+	}
+	if (h->srv == PX_HS_NONE && px_http_connect(h, false) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * The reused backend connection closed before answering: sends the kept
+ * head once more on a fresh connection.  Returns 1 if it did (or failed
+ * and said so; -1 if the session is gone), 0 when a retry is not allowed.
+ */
+static int
+px_http_retry(struct px_http *h)
+{
+	if (!h->srv_reused || h->retried || h->rhead_len == 0 ||
+	    h->resp_head || h->in[PX_SRV].len > 0)
+		return (0);
+	px_log(CONF_LOG_INFO, "%s: %s: %s closed a reused connection before "
+	    "answering; sending again on a new one", h->s.ln->name, h->s.peer,
+	    h->srv_addr->text);
+	px_http_srv_drop(h);
+	h->retried = true;
+	if (px_hout_add(&h->out[PX_SRV], h->rhead, h->rhead_len) == -1) {
+		px_http_close(&h->s, "out of memory");
+		return (-1);
+	}
+	h->t_sent = px_now_ms();
+	return (px_http_connect(h, true) == -1 ? -1 : 1);
+}
+
+/* Moves body bytes of message st from in to out, as far as out has room. */
+static int
+px_http_body(struct px_http *h, struct px_h1 *st, struct px_hin *in,
+    struct px_hout *o, bool dechunk, bool *moved)
+{
+	size_t	 room, n, doff, dlen, lim = (size_t)h->s.ln->buffer;
+	int	 c;
+
+	while (!st->done && in->off < in->len && px_hout_pending(o) < lim) {
+		room = lim - px_hout_pending(o);
+		n = in->len - in->off;
+		if (n > room)
+			n = room;
+		if ((c = px_h1_parse_body(st, in->p + in->off, n, &doff,
+		    &dlen)) < 0)
+			return (-1);
+		if (c == 0)
+			break;
+		if (dechunk ? px_hout_add(o, in->p + in->off + doff, dlen) :
+		    px_hout_add(o, in->p + in->off, (size_t)c))
+			return (-2);
+		in->off += (size_t)c;
+		*moved = true;
+	}
+	if (in->off == in->len)
+		in->off = in->len = 0;
+	return (0);
+}
+
+/*
+ * Sends what out[i] holds.  Returns -1 when the session is gone, else 0
+ * (the rest waits for the write event).
+ */
+static int
+px_http_flush(struct px_http *h, int i, bool *moved)
+{
+	struct px_hout	*o = &h->out[i];
+	char		 why[160];
+	int		 r;
+
+	while (o->off < o->len) {
+		ssize_t n = send(h->fd[i], o->p + o->off, o->len - o->off,
+		    MSG_NOSIGNAL);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return (0);
+		if (n == -1 && (i == PX_CLI || h->phase == PX_HP_TUNNEL)) {
+			px_log(CONF_LOG_INFO, "%s: %s: %s %s",
+			    h->s.ln->name, h->s.peer, i == PX_CLI ? "client" :
+			    "backend", strerror(errno));
+			px_http_close(&h->s, "client error");
+			return (-1);
+		}
+		if (n == -1) {
+			/*
+			 * A backend may answer early and stop reading (a 413
+			 * before the body): keep reading its response.
+			 */
+			if ((r = px_http_retry(h)) != 0)
+				return (r == -1 ? -1 : 0);
+			if (h->resp_head || h->in[PX_SRV].len > 0) {
+				h->srv_wdead = true;
+				h->cli_keep = false;
+				o->off = o->len = 0;
+				return (0);
+			}
+			(void)snprintf(why, sizeof(why), "send to %s: %s",
+			    h->srv_addr->text, strerror(errno));
+			return (px_http_fail(h, 502, why));
+		}
+		o->off += (size_t)n;
+		h->t_io = px_now_ms();
+		/* A slow backend holding the upload is not an idle client. */
+		if (i == PX_SRV)
+			h->t_cli = h->t_io;
+		*moved = true;
+	}
+	o->off = o->len = 0;
+	return (0);
+}
+
+/* Reading a request head from in[PX_CLI].  -1: session gone. */
+static int
+px_http_head(struct px_http *h, bool *moved)
+{
+	struct px_hin	*in = &h->in[PX_CLI];
+	int		 r;
+
+	if (in->len == 0) {
+		if (h->eof[PX_CLI]) {
+			px_http_close(&h->s, "client done");
+			return (-1);
+		}
+		return (0);
+	}
+	if ((r = px_h1_parse_head(&h->req, in->p, in->len)) < 0)
+		return (px_http_fail(h, h->req.err_status, h->req.err_reason));
+	if (r == 0) {
+		if (h->eof[PX_CLI]) {
+			px_log(CONF_LOG_INFO, "%s: %s: client closed inside "
+			    "the request head", h->s.ln->name, h->s.peer);
+			px_http_close(&h->s, "client closed");
+			return (-1);
+		}
+		return (0);
+	}
+	*moved = true;
+	return (px_http_req_start(h, (size_t)r));
+}
+
+/* The response side of a request in progress.  -1: session gone. */
+static int
+px_http_resp(struct px_http *h, bool *moved)
+{
+	struct px_hin	*in = &h->in[PX_SRV];
+	char		 why[160];
+	int		 r;
+
+	while (!h->resp_head && in->len > 0) {
+		if ((r = px_h1_parse_head(&h->resp, in->p, in->len)) < 0) {
+			(void)snprintf(why, sizeof(why), "%s: %s",
+			    h->srv_addr->text, h->resp.err_reason);
+			return (px_http_fail(h, 502, why));
+		}
+		if (r == 0)
+			break;
+		*moved = true;
+		if (h->resp.status == 101 && !h->req.upgrade) {
+			(void)snprintf(why, sizeof(why), "%s: 101 to a request "
+			    "that did not ask to upgrade", h->srv_addr->text);
+			return (px_http_fail(h, 502, why));
+		}
+		if (h->resp.status == 101) {
+			if (!h->req.done) {
+				(void)snprintf(why, sizeof(why), "%s: 101 "
+				    "before the request body ended",
+				    h->srv_addr->text);
+				return (px_http_fail(h, 502, why));
+			}
+			if (px_http_resp_build(h, &h->out[PX_CLI], true) == -1)
+				goto nomem;
+			h->resp_sent = true;
+			memmove(in->p, in->p + r, in->len - (size_t)r);
+			in->len -= (size_t)r;
+			/* What the client sent after the request is the new
+			 * protocol's already. */
+			h->phase = PX_HP_TUNNEL;
+			return (0);
+		}
+		if (h->resp.interim) {
+			/* 1.0 clients do not expect 1xx (RFC 9110 15.2). */
+			if (h->req.version == 11 &&
+			    px_http_resp_build(h, &h->out[PX_CLI], false) == -1)
+				goto nomem;
+		} else {
+			h->resp_head = true;
+			h->dechunk = h->req.version == 10 &&
+			    h->resp.framing == PX_H1_BODY_CHUNKED;
+			if (!h->req.done || h->dechunk || h->srv_wdead ||
+			    h->resp.framing == PX_H1_BODY_UNTIL_CLOSE)
+				h->cli_keep = false;
+			if (px_http_resp_build(h, &h->out[PX_CLI], true) == -1)
+				goto nomem;
+			h->resp_sent = true;
+		}
+		memmove(in->p, in->p + r, in->len - (size_t)r);
+		in->len -= (size_t)r;
+		if (h->resp.interim)
+			px_h1_reset(&h->resp);
+	}
+	if (h->resp_head && !h->resp.done) {
+		r = px_http_body(h, &h->resp, in, &h->out[PX_CLI], h->dechunk,
+		    moved);
+		if (r == -2)
+			goto nomem;
+		if (r == -1) {
+			px_log(CONF_LOG_INFO, "%s: %s: %s: bad response body: "
+			    "%s", h->s.ln->name, h->s.peer, h->srv_addr->text,
+			    h->resp.err_reason);
+			px_http_close(&h->s, "bad response body");
+			return (-1);
+		}
+	}
+	if (h->eof[PX_SRV] && !h->resp.done) {
+		if ((r = px_http_retry(h)) != 0)
+			return (r == -1 ? -1 : 0);
+		if (h->resp_head && px_h1_eof(&h->resp) == 0) {
+			h->cli_keep = false;
+			return (0);
+		}
+		(void)snprintf(why, sizeof(why), "%s closed %s",
+		    h->srv_addr->text, h->resp_head ? "inside the response "
+		    "body" : in->len > 0 ? "inside the response head" :
+		    "before responding");
+		return (px_http_fail(h, 502, why));
+	}
+	return (0);
+ nomem:
+	px_http_close(&h->s, "out of memory");
+	return (-1);
+}
+
+/* A request and its response are complete: the next one, or the end. */
+static int
+px_http_done(struct px_http *h)
+{
+	struct px_hin *sin = &h->in[PX_SRV], *cin = &h->in[PX_CLI];
+
+	/* Pipelined bytes move to the front, where the next head starts. */
+	if (cin->off > 0) {
+		memmove(cin->p, cin->p + cin->off, cin->len - cin->off);
+		cin->len -= cin->off;
+		cin->off = 0;
+	}
+	if (!h->req.done || h->stopping)
+		h->cli_keep = false;
+	h->srv_keep = h->resp.keep_alive && !h->srv_wdead && h->req.done &&
+	    h->resp.framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&
+	    !h->eof[PX_SRV];
+	px_h1_reset(&h->req);
+	if (h->srv_keep) {
+		int fd = h->fd[PX_SRV];
+
+		event_del(h->rev[PX_SRV]);
+		event_del(h->wev[PX_SRV]);
+		h->fd[PX_SRV] = -1;
+		px_http_srv_drop(h);
+		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, h->srv_addr,
+		    fd);
+	} else
+		px_http_srv_drop(h);
+	if (!h->cli_keep) {
+		h->phase = PX_HP_CLOSING;
+		h->t_close = px_now_ms();
+		return (0);
+	}
+	h->phase = PX_HP_HEAD;
+	h->t_head = px_now_ms();
+	return (0);
+}
+
+/* Turns an event on or off as needed. */
+static void
+px_http_want(struct event *ev, bool on)
+{
+	bool pending = event_pending(ev, EV_READ | EV_WRITE, NULL) != 0;
+
+	if (on && !pending)
+		event_add(ev, NULL);
+	else if (!on && pending)
+		event_del(ev);
+}
+
+/* When the current phase times out (ms, monotonic); 0 for never. */
+static uint64_t
+px_http_deadline(const struct px_http *h, int *what)
+{
+	const struct conf_listener *ln = h->s.ln;
+	uint64_t d = UINT64_MAX, t;
+
+#define PX_HTTP_MIN(v, w) do {						\
+	t = (v);							\
+	if (t < d) {							\
+		d = t;							\
+		*what = (w);						\
+	}								\
+} while (0)
+	switch (h->phase) {
+	case PX_HP_HEAD:
+		if (h->in[PX_CLI].len == 0 && h->nreq > 0)
+			PX_HTTP_MIN(h->t_head + ln->client_idle, 0);
+		else
+			PX_HTTP_MIN(h->t_head + ln->client_header, 1);
+		break;
+	case PX_HP_REQ:
+		if (h->srv == PX_HS_CONNECTING)
+			PX_HTTP_MIN(h->t_conn + ln->backend->connect_timeout,
+			    2);
+		if (!h->req.done)
+			PX_HTTP_MIN(h->t_cli + ln->client_body, 3);
+		else if (!h->resp_head)
+			PX_HTTP_MIN(h->t_sent +
+			    ln->backend->response_timeout, 4);
+		else
+			PX_HTTP_MIN(h->t_io + ln->backend->response_timeout,
+			    5);
+		break;
+	case PX_HP_CLOSING:
+		PX_HTTP_MIN(h->t_close + PX_HTTP_LINGER_MS, 6);
+		break;
+	case PX_HP_TUNNEL:
+		PX_HTTP_MIN(h->t_io + ln->client_idle, 7);
+		break;
+	}
+#undef PX_HTTP_MIN
+	return (d);
+}
+
+static void
+px_http_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct px_http	*h = arg;
+	char		 why[160];
+	int		 what = -1;
+	uint64_t	 d = px_http_deadline(h, &what), now = px_now_ms();
+
+	if (now < d) {
+		px_http_run(h);
+		return;
+	}
+	switch (what) {
+	case 0:
+		px_http_close(&h->s, "keep-alive idle");
+		return;
+	case 1:
+		if (h->in[PX_CLI].len == 0) {
+			px_log(CONF_LOG_INFO, "%s: %s: no request within %llu "
+			    "ms", h->s.ln->name, h->s.peer,
+			    (unsigned long long)h->s.ln->client_header);
+			px_http_close(&h->s, "header timeout");
+			return;
+		}
+		if (px_http_fail(h, 408, "request head timeout") == -1)
+			return;
+		break;
+	case 2:
+		(void)snprintf(why, sizeof(why), "connect %s: timed out",
+		    h->srv_addr->text);
+		if (px_http_fail(h, 504, why) == -1)
+			return;
+		break;
+	case 3:
+		if (px_http_fail(h, 408, "request body timeout") == -1)
+			return;
+		break;
+	case 4:
+		(void)snprintf(why, sizeof(why), "%s: no response within %llu "
+		    "ms", h->srv_addr->text,
+		    (unsigned long long)h->s.ln->backend->response_timeout);
+		if (px_http_fail(h, 504, why) == -1)
+			return;
+		break;
+	case 5:
+		px_log(CONF_LOG_INFO, "%s: %s: %s: response stalled",
+		    h->s.ln->name, h->s.peer, h->srv_addr->text);
+		px_http_close(&h->s, "response stalled");
+		return;
+	case 7:
+		px_log(CONF_LOG_INFO, "%s: %s: upgraded connection idle",
+		    h->s.ln->name, h->s.peer);
+		px_http_close(&h->s, "tunnel idle");
+		return;
+	default:
+		px_http_close(&h->s, "linger done");
+		return;
+	}
+	px_http_run(h);
+}
+
+static void
+px_http_connected(struct px_http *h)
+{
+	int		e = 0;
+	socklen_t	len = sizeof(e);
+	char		why[160];
+
+	if (getsockopt(h->fd[PX_SRV], SOL_SOCKET, SO_ERROR, &e, &len) == -1)
+		e = errno;
+	if (e != 0) {
+		(void)snprintf(why, sizeof(why), "connect %s: %s",
+		    h->srv_addr->text, strerror(e));
+		if (px_http_fail(h, 502, why) == -1)
+			return;
+	} else
+		h->srv = PX_HS_READY;
+	px_http_run(h);
+}
+
+/* Reads what side i has into in[i]; -1 when the session is gone. */
+static int
+px_http_recv(struct px_http *h, int i)
+{
+	struct px_hin	*in = &h->in[i];
+	int		 round;
+
+	if (in->off > 0 && in->off == in->len)
+		in->off = in->len = 0;
+	for (round = 0; round < PX_HTTP_READS_MAX && in->len < in->cap;
+	    round++) {
+		ssize_t n = recv(h->fd[i], in->p + in->len, in->cap - in->len,
+		    0);
+
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return (0);
+		if (n == -1) {
+			if (i == PX_SRV && (h->phase == PX_HP_REQ ||
+			    h->phase == PX_HP_TUNNEL)) {
+				h->eof[i] = true;
+				return (0);
+			}
+			if (i == PX_SRV) {
+				px_http_srv_drop(h);
+				return (0);
+			}
+			px_log(CONF_LOG_INFO, "%s: %s: client %s",
+			    h->s.ln->name, h->s.peer, strerror(errno));
+			px_http_close(&h->s, "client error");
+			return (-1);
+		}
+		if (n == 0) {
+			h->eof[i] = true;
+			return (0);
+		}
+		in->len += (size_t)n;
+		h->t_io = px_now_ms();
+		if (i == PX_CLI) {
+			h->t_cli = h->t_io;
+			if (h->phase == PX_HP_HEAD && in->len == (size_t)n &&
+			    in->off == 0)
+				h->t_head = h->t_io;
+		}
+	}
+	return (0);
+}
+
+static void
+px_http_read(evutil_socket_t fd, short ev, void *arg)
+{
+	struct px_http	*h = arg;
+	int		 i = fd == h->fd[PX_CLI] ? PX_CLI : PX_SRV;
+
+	if (i == PX_SRV && h->phase != PX_HP_REQ && h->phase != PX_HP_TUNNEL) {
+		/* An idle kept-alive backend closed or spoke out of turn. */
+		px_http_srv_drop(h);
+		px_http_run(h);
+		return;
+	}
+	if (i == PX_CLI && h->phase == PX_HP_CLOSING) {
+		/* Our answer is sent; the rest of the request is dropped. */
+		ssize_t n = recv(fd, h->s.wk->scratch, h->s.wk->scratch_len, 0);
+
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			px_http_close(&h->s, "done");
+		return;
+	}
+	if (px_http_recv(h, i) == -1)
+		return;
+	px_http_run(h);
+}
+
+static void
+px_http_write(evutil_socket_t fd, short ev, void *arg)
+{
+	struct px_http	*h = arg;
+
+	if (fd == h->fd[PX_SRV] && h->srv == PX_HS_CONNECTING) {
+		px_http_connected(h);
+		return;
+	}
+	px_http_run(h);
+}
+
+/* Which events and which deadline the state asks for. */
+static void
+px_http_arm(struct px_http *h)
+{
+	struct px_hin	*cin = &h->in[PX_CLI], *sin = &h->in[PX_SRV];
+	size_t		 lim = (size_t)h->s.ln->buffer;
+	struct timeval	 tv;
+	uint64_t	 d, now;
+	int		 what = -1;
+	bool		 rc = false, rs = false;
+
+	switch (h->phase) {
+	case PX_HP_HEAD:
+		rc = !h->eof[PX_CLI] && cin->len < cin->cap;
+		rs = h->srv == PX_HS_READY;
+		break;
+	case PX_HP_REQ:
+		rc = !h->eof[PX_CLI] && !h->req.done && cin->len < cin->cap &&
+		    px_hout_pending(&h->out[PX_SRV]) < lim;
+		rs = h->srv == PX_HS_READY && !h->eof[PX_SRV] &&
+		    !h->resp.done && sin->len < sin->cap &&
+		    px_hout_pending(&h->out[PX_CLI]) < lim;
+		break;
+	case PX_HP_CLOSING:
+		rc = h->shut;
+		break;
+	case PX_HP_TUNNEL:
+		rc = !h->eof[PX_CLI] && cin->len < cin->cap &&
+		    px_hout_pending(&h->out[PX_SRV]) < lim;
+		rs = !h->eof[PX_SRV] && sin->len < sin->cap &&
+		    px_hout_pending(&h->out[PX_CLI]) < lim;
+		break;
+	}
+	px_http_want(h->rev[PX_CLI], rc);
+	px_http_want(h->wev[PX_CLI], px_hout_pending(&h->out[PX_CLI]) > 0);
+	if (h->assigned[PX_SRV]) {
+		px_http_want(h->rev[PX_SRV], rs && h->srv == PX_HS_READY);
+		px_http_want(h->wev[PX_SRV], h->srv == PX_HS_CONNECTING ||
+		    (h->srv == PX_HS_READY &&
+		    px_hout_pending(&h->out[PX_SRV]) > 0));
+	}
+	d = px_http_deadline(h, &what);
+	now = px_now_ms();
+	tv = px_ms_tv(d > now ? d - now : 0);
+	evtimer_add(h->tmo, &tv);
+}
+
+/*
+ * After a 101: relays bytes both ways through the session's buffers and
+ * passes each FIN on once everything before it is written.  Returns -1
+ * when the session is gone.
+ */
+static int
+px_http_tunnel(struct px_http *h, bool *moved)
+{
+	size_t	 lim = (size_t)h->s.ln->buffer, n;
+	int	 i, o;
+
+	for (i = 0; i < 2; i++) {
+		struct px_hin *in = &h->in[i];
+
+		o = !i;
+		n = in->len - in->off;
+		if (n > 0 && px_hout_pending(&h->out[o]) < lim) {
+			if (px_hout_add(&h->out[o], in->p + in->off, n) == -1) {
+				px_http_close(&h->s, "out of memory");
+				return (-1);
+			}
+			in->off = in->len = 0;
+			*moved = true;
+		}
+		if (px_http_flush(h, o, moved) == -1)
+			return (-1);
+		if (h->eof[i] && in->len == 0 && !h->tshut[o] &&
+		    px_hout_pending(&h->out[o]) == 0) {
+			h->tshut[o] = true;
+			if (shutdown(h->fd[o], SHUT_WR) == -1 ||
+			    h->tshut[i]) {
+				px_http_close(&h->s, "tunnel done");
+				return (-1);
+			}
+		}
+	}
+	return (0);
+}
+
+static void
+px_http_run(struct px_http *h)
+{
+	bool moved;
+	int r;
+
+	do {
+		moved = false;
+		switch (h->phase) {
+		case PX_HP_HEAD:
+			if (px_http_head(h, &moved) == -1)
+				return;
+			break;
+		case PX_HP_REQ:
+			if (!h->req.done) {
+				r = px_http_body(h, &h->req, &h->in[PX_CLI],
+				    &h->out[PX_SRV], false, &moved);
+				if (r == -2) {
+					px_http_close(&h->s, "out of memory");
+					return;
+				}
+				if (r == -1) {
+					(void)px_http_fail(h,
+					    h->req.err_status,
+					    h->req.err_reason);
+					break;
+				}
+				if (h->srv_wdead)
+					h->out[PX_SRV].off =
+					    h->out[PX_SRV].len = 0;
+				if (h->req.done)
+					h->t_sent = px_now_ms();
+				else if (h->eof[PX_CLI] &&
+				    h->in[PX_CLI].len == 0) {
+					px_log(CONF_LOG_INFO, "%s: %s: client "
+					    "closed inside the request body",
+					    h->s.ln->name, h->s.peer);
+					px_http_close(&h->s, "client closed");
+					return;
+				}
+			}
+			if (h->srv == PX_HS_READY && !h->srv_wdead &&
+			    px_http_flush(h, PX_SRV, &moved) == -1)
+				return;
+			if (h->phase != PX_HP_REQ)
+				break;
+			if (h->s.ln->backend->builtin != CONF_BUILTIN_STATUS &&
+			    px_http_resp(h, &moved) == -1)
+				return;
+			if (h->phase != PX_HP_REQ)
+				break;
+			if (px_http_flush(h, PX_CLI, &moved) == -1)
+				return;
+			/* An early answer ends the exchange too; the
+			 * connection then closes (px_http_done). */
+			if ((h->resp.done ||
+			    h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) &&
+			    px_hout_pending(&h->out[PX_CLI]) == 0) {
+				(void)px_http_done(h);
+				moved = true;
+			}
+			break;
+		case PX_HP_TUNNEL:
+			if (px_http_tunnel(h, &moved) == -1)
+				return;
+			break;
+		case PX_HP_CLOSING:
+			if (px_http_flush(h, PX_CLI, &moved) == -1)
+				return;
+			if (px_hout_pending(&h->out[PX_CLI]) == 0 && !h->shut) {
+				/*
+				 * Half-close and read on until the client's
+				 * FIN, so a client still sending does not get
+				 * its answer destroyed by a reset.
+				 */
+				if (shutdown(h->fd[PX_CLI], SHUT_WR) == -1) {
+					px_http_close(&h->s, "done");
+					return;
+				}
+				h->shut = true;
+				if (h->eof[PX_CLI]) {
+					px_http_close(&h->s, "done");
+					return;
+				}
+			}
+			break;
+		}
+	} while (moved);
+	px_http_arm(h);
+}
+
+void
+px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	const struct conf_listener *ln = lb->ln;
+	struct px_h1_limits	 lim;
+	struct px_http		*h;
+	size_t			 evsz = event_get_struct_event_size();
+	char			*evmem;
+	int			 i;
+
+	if ((h = calloc(1, sizeof(*h) + 5 * evsz)) == NULL) {
+		px_log(CONF_LOG_ERR, "%s: out of memory", ln->name);
+		close(fd);
+		return;
+	}
+	px_sess_init(&h->s, PX_SESS_HTTP, wk, lb, fd, sa, salen);
+	h->fd[PX_CLI] = fd;
+	h->fd[PX_SRV] = -1;
+	evmem = (char *)(h + 1);
+	for (i = 0; i < 2; i++) {
+		h->rev[i] = (struct event *)(evmem + (size_t)(2 * i) * evsz);
+		h->wev[i] = (struct event *)(evmem + (size_t)(2 * i + 1) *
+		    evsz);
+	}
+	h->tmo = (struct event *)(evmem + 4 * evsz);
+	evtimer_assign(h->tmo, wk->base, px_http_timeout, h);
+	event_assign(h->rev[PX_CLI], wk->base, fd, EV_READ | EV_PERSIST,
+	    px_http_read, h);
+	event_assign(h->wev[PX_CLI], wk->base, fd, EV_WRITE | EV_PERSIST,
+	    px_http_write, h);
+	h->assigned[PX_CLI] = true;
+
+	px_h1_limits_default(&lim);
+	lim.head_max = (size_t)ln->header_size;
+	lim.uri_max = (size_t)ln->uri_length;
+	lim.hdr_count_max = (size_t)ln->header_count;
+	lim.body_max = ln->body_size;
+	/* A head one byte over the limit must reach the parser to fail. */
+	h->in[PX_CLI].cap = (size_t)ln->header_size + 1;
+	if (h->in[PX_CLI].cap < (size_t)ln->buffer)
+		h->in[PX_CLI].cap = (size_t)ln->buffer;
+	h->in[PX_SRV].cap = PX_HTTP_RESP_HEAD_MAX + 1;
+	if (h->in[PX_SRV].cap < (size_t)ln->buffer)
+		h->in[PX_SRV].cap = (size_t)ln->buffer;
+	h->req_hdr = calloc((size_t)ln->header_count, sizeof(*h->req_hdr));
+	h->resp_hdr = calloc(PX_HTTP_RESP_HDR_MAX, sizeof(*h->resp_hdr));
+	h->in[PX_CLI].p = malloc(h->in[PX_CLI].cap);
+	h->in[PX_SRV].p = malloc(h->in[PX_SRV].cap);
+	if (h->req_hdr == NULL || h->resp_hdr == NULL ||
+	    h->in[PX_CLI].p == NULL || h->in[PX_SRV].p == NULL ||
+	    px_sock_tune(fd) == -1) {
+		px_log(CONF_LOG_ERR, "%s: %s: session setup: %s", ln->name,
+		    h->s.peer, strerror(errno));
+		px_http_close(&h->s, "setup failed");
+		return;
+	}
+	px_h1_init(&h->req, PX_H1_REQ, &lim, h->req_hdr,
+	    (size_t)ln->header_count);
+	px_h1_limits_default(&lim);
+	lim.head_max = PX_HTTP_RESP_HEAD_MAX;
+	lim.hdr_count_max = PX_HTTP_RESP_HDR_MAX;
+	px_h1_init(&h->resp, PX_H1_RESP, &lim, h->resp_hdr,
+	    PX_HTTP_RESP_HDR_MAX);
+	h->t_head = h->t_cli = h->t_io = px_now_ms();
+	px_http_run(h);
+}

@@ -165,7 +165,7 @@ px_http_close(struct px_sess *s, const char *why)
 
 	if (px_log_enabled(CONF_LOG_DEBUG))
 		px_log(CONF_LOG_DEBUG, "%s: %s: http closed (%s), %u requests",
-		    s->ln->name, s->peer, why, h->nreq);
+		    s->ln->name, px_sess_peer(s), why, h->nreq);
 	px_http_srv_drop(h);
 	if (h->assigned[PX_CLI]) {
 		event_del(h->rev[PX_CLI]);
@@ -282,12 +282,12 @@ px_http_fail(struct px_http *h, int status, const char *why)
 
 	if (h->resp_sent || h->phase == PX_HP_CLOSING || h->shut) {
 		px_log(CONF_LOG_INFO, "%s: %s: %s; response cut short",
-		    h->s.ln->name, h->s.peer, why);
+		    h->s.ln->name, px_sess_peer(&h->s), why);
 		px_http_close(&h->s, why);
 		return (-1);
 	}
-	px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name, h->s.peer,
-	    status, why);
+	px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name,
+	    px_sess_peer(&h->s), status, why);
 	px_http_srv_drop(h);
 	blen = snprintf(body, sizeof(body), "%d %s\n", status,
 	    px_http_reason(status));
@@ -376,7 +376,8 @@ px_http_add_forwarded(struct px_http *h, struct px_hout *o)
 	conf_addr_fmt((const struct sockaddr *)&h->s.cli_addr, false, addr,
 	    sizeof(addr));
 	/* RFC 7239 section 6: a port or an IPv6 address needs quotes. */
-	(void)snprintf(fwd, sizeof(fwd), "for=\"%s\";proto=http", h->s.peer);
+	(void)snprintf(fwd, sizeof(fwd), "for=\"%s\";proto=http",
+	    px_sess_peer(&h->s));
 	if (px_http_add_joined(h, o, "X-Forwarded-For", trusted,
 	    ln->fwd_xff ? addr : NULL) == -1 ||
 	    px_http_add_joined(h, o, "Forwarded", trusted,
@@ -565,8 +566,9 @@ px_http_status(struct px_http *h)
 	    "client: %s (%s)\n"
 	    "server: %s (listener %s)\n"
 	    "x-forwarded-for: %.400s\n",
-	    V6F_VERSION, h->s.peer, strchr(h->s.peer, '[') != NULL ? "IPv6" :
-	    "IPv4", srv, h->s.ln->name, xff.p);
+	    V6F_VERSION, px_sess_peer(&h->s),
+	    strchr(px_sess_peer(&h->s), '[') != NULL ? "IPv6" : "IPv4", srv,
+	    h->s.ln->name, xff.p);
 	free(xff.p);
 	if (blen < 0 || (size_t)blen >= sizeof(body))
 		blen = (int)sizeof(body) - 1;
@@ -621,7 +623,7 @@ px_http_connect(struct px_http *h, bool fresh)
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || px_sock_tune(fd) == -1) {
 		px_log(CONF_LOG_ERR, "%s: %s -> %s: socket: %s",
-		    h->s.ln->name, h->s.peer, h->srv_addr->text,
+		    h->s.ln->name, px_sess_peer(&h->s), h->srv_addr->text,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -728,8 +730,8 @@ px_http_retry(struct px_http *h)
 	    h->resp_head || h->in[PX_SRV].len > 0)
 		return (0);
 	px_log(CONF_LOG_INFO, "%s: %s: %s closed a reused connection before "
-	    "answering; sending again on a new one", h->s.ln->name, h->s.peer,
-	    h->srv_addr->text);
+	    "answering; sending again on a new one", h->s.ln->name,
+	    px_sess_peer(&h->s), h->srv_addr->text);
 	px_http_srv_drop(h);
 	h->retried = true;
 	if (px_hout_add(&h->out[PX_SRV], h->rhead, h->rhead_len) == -1) {
@@ -790,8 +792,9 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 			return (0);
 		if (n == -1 && (i == PX_CLI || h->phase == PX_HP_TUNNEL)) {
 			px_log(CONF_LOG_INFO, "%s: %s: %s %s",
-			    h->s.ln->name, h->s.peer, i == PX_CLI ? "client" :
-			    "backend", strerror(errno));
+			    h->s.ln->name, px_sess_peer(&h->s),
+			    i == PX_CLI ? "client" : "backend",
+			    strerror(errno));
 			px_http_close(&h->s, "client error");
 			return (-1);
 		}
@@ -842,7 +845,8 @@ px_http_head(struct px_http *h, bool *moved)
 	if (r == 0) {
 		if (h->eof[PX_CLI]) {
 			px_log(CONF_LOG_INFO, "%s: %s: client closed inside "
-			    "the request head", h->s.ln->name, h->s.peer);
+			    "the request head", h->s.ln->name,
+			    px_sess_peer(&h->s));
 			px_http_close(&h->s, "client closed");
 			return (-1);
 		}
@@ -919,8 +923,8 @@ px_http_resp(struct px_http *h, bool *moved)
 			goto nomem;
 		if (r == -1) {
 			px_log(CONF_LOG_INFO, "%s: %s: %s: bad response body: "
-			    "%s", h->s.ln->name, h->s.peer, h->srv_addr->text,
-			    h->resp.err_reason);
+			    "%s", h->s.ln->name, px_sess_peer(&h->s),
+			    h->srv_addr->text, h->resp.err_reason);
 			px_http_close(&h->s, "bad response body");
 			return (-1);
 		}
@@ -1059,7 +1063,7 @@ px_http_timeout(evutil_socket_t fd, short ev, void *arg)
 	case 1:
 		if (h->in[PX_CLI].len == 0) {
 			px_log(CONF_LOG_INFO, "%s: %s: no request within %llu "
-			    "ms", h->s.ln->name, h->s.peer,
+			    "ms", h->s.ln->name, px_sess_peer(&h->s),
 			    (unsigned long long)h->s.ln->client_header);
 			px_http_close(&h->s, "header timeout");
 			return;
@@ -1086,12 +1090,12 @@ px_http_timeout(evutil_socket_t fd, short ev, void *arg)
 		break;
 	case 5:
 		px_log(CONF_LOG_INFO, "%s: %s: %s: response stalled",
-		    h->s.ln->name, h->s.peer, h->srv_addr->text);
+		    h->s.ln->name, px_sess_peer(&h->s), h->srv_addr->text);
 		px_http_close(&h->s, "response stalled");
 		return;
 	case 7:
 		px_log(CONF_LOG_INFO, "%s: %s: upgraded connection idle",
-		    h->s.ln->name, h->s.peer);
+		    h->s.ln->name, px_sess_peer(&h->s));
 		px_http_close(&h->s, "tunnel idle");
 		return;
 	default:
@@ -1147,7 +1151,8 @@ px_http_recv(struct px_http *h, int i)
 				return (0);
 			}
 			px_log(CONF_LOG_INFO, "%s: %s: client %s",
-			    h->s.ln->name, h->s.peer, strerror(errno));
+			    h->s.ln->name, px_sess_peer(&h->s),
+			    strerror(errno));
 			px_http_close(&h->s, "client error");
 			return (-1);
 		}
@@ -1326,7 +1331,7 @@ px_http_run(struct px_http *h)
 				    h->in[PX_CLI].len == 0) {
 					px_log(CONF_LOG_INFO, "%s: %s: client "
 					    "closed inside the request body",
-					    h->s.ln->name, h->s.peer);
+					    h->s.ln->name, px_sess_peer(&h->s));
 					px_http_close(&h->s, "client closed");
 					return;
 				}
@@ -1434,7 +1439,7 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	    h->in[PX_CLI].p == NULL || h->in[PX_SRV].p == NULL ||
 	    px_sock_tune(fd) == -1) {
 		px_log(CONF_LOG_ERR, "%s: %s: session setup: %s", ln->name,
-		    h->s.peer, strerror(errno));
+		    px_sess_peer(&h->s), strerror(errno));
 		px_http_close(&h->s, "setup failed");
 		return;
 	}

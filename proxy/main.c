@@ -147,8 +147,8 @@ px_log_listeners(const struct px_lset *ls)
 		else
 			px_log(CONF_LOG_INFO, "listening on %s (listener %s, "
 			    "%s -> backend %s: %s%s)", ls->b[i].ls->addr.text,
-			    ln->name, mode, ln->backend->name, pb->addrs[0].text,
-			    pb->naddrs > 1 ? " and more" : "");
+			    ln->name, mode, ln->backend->name,
+			    pb->addrs[0].text, pb->naddrs > 1 ? " and more" : "");
 	}
 }
 

@@ -78,6 +78,23 @@ struct conf_backend {
 	uint64_t	 connect_timeout;	/* ms, default 5s */
 };
 
+/*
+ * `access_log:` of a listener, or the top-level default.  Either a file
+ * (path) or a syslog target; format is as written (a named format, "json",
+ * or a LogFormat string), or NULL for the mode's default.  conf does not
+ * compile formats: proxy does, and reports errors after format_where.
+ */
+struct conf_alog {
+	char		*path;		/* NULL with syslog */
+	char		*syslog;	/* target text as written, or NULL */
+	struct sockaddr_storage syslog_ss;	/* AF_UNIX or UDP address */
+	socklen_t	 syslog_len;
+	char		*format;	/* NULL = the mode's default */
+	char		*format_where;	/* "file:line:col: key.path" of format */
+	int		 anon_v6;	/* prefix bits kept; 128 = all */
+	int		 anon_v4;	/* prefix bits kept; 32 = all */
+};
+
 struct conf_listener {
 	char		*name;
 	struct conf_sockaddr *bind;	/* nbind >= 1 */
@@ -89,6 +106,7 @@ struct conf_listener {
 	int		 backlog;	/* listen(2) backlog; default 511 */
 	uint64_t	 buffer;	/* bytes buffered per direction; default 64k */
 	uint64_t	 client_idle;	/* ms; tcp: no byte either way; default 10m */
+	struct conf_alog *access_log;	/* owned; NULL = no access log */
 };
 
 enum conf_tunnel_role {
@@ -136,6 +154,7 @@ struct config {
 	enum conf_log_level log_level;	/* default info */
 	uint64_t	 shutdown_timeout;	/* ms, default 30s */
 	struct conf_tunnel *tunnel;	/* NULL when absent */
+	struct conf_alog *access_log;	/* default for listeners; may be NULL */
 	struct conf_listener *listeners;
 	size_t		 nlisteners;
 	struct conf_backend *backends;

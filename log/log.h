@@ -174,6 +174,7 @@
 #define ALOG_FMT_MAX	8192	/* longest format alog_fmt_compile takes */
 #define ALOG_PARAM_MAX	255	/* longest {param} */
 #define ALOG_ADDRSTRLEN	64	/* "[v6]:port" + NUL, rounded up */
+#define ALOG_LINE_MAX	16384	/* longest line a caller should render */
 
 /* What each directive is; alog_field.id tells logstat what a span holds. */
 enum alog_dir {

@@ -777,7 +777,7 @@ static const struct bad bad_rows[] = {
 	/* unknown keys, at each level */
 	{ "workerz: 1\ntunnel: {}\n", "t.yaml:1:1: workerz: unknown key; "
 	    "expected one of workers, user, log_level, shutdown_timeout, "
-	    "tunnel, listeners, backends", 0 },
+	    "tunnel, listeners, backends, access_log", 0 },
 	{ "listeners:\n  - name: a\n    bnid: \"[::1]:1\"\n",
 	    "t.yaml:2:5: listeners[0]: missing required key \"bind\"", 3 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    backend: b\n"
@@ -787,7 +787,7 @@ static const struct bad bad_rows[] = {
 	    "    backend: {builtin: status}\n    bnid: 1\n",
 	    "t.yaml:5:5: listeners[0].bnid: unknown key; expected one of "
 	    "name, bind, mode, backend, v6only, freebind, backlog, buffer, "
-	    "timeouts", 1 },
+	    "timeouts, access_log", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n    timeouts: {client_header: 1s}\n",
 	    "t.yaml:5:16: listeners[0].timeouts.client_header: unknown key; "
@@ -807,7 +807,7 @@ static const struct bad bad_rows[] = {
 	    "backends.b.timeouts.response: unknown key; expected connect", 1 },
 	{ "\"\": 1\ntunnel: {}\n", "t.yaml:1:1: \"\": unknown key; expected "
 	    "one of workers, user, log_level, shutdown_timeout, tunnel, "
-	    "listeners, backends", 5 },
+	    "listeners, backends, access_log", 5 },
 	/* duplicate keys */
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    bind: \"[::1]:2\"\n    backend: {builtin: status}\n",
@@ -1110,7 +1110,7 @@ static const struct bad bad_rows[] = {
 	    0 },
 	{ "a: &a [x]\nb: [*a, *a, *a]\n", "t.yaml:1:1: a: unknown key; "
 	    "expected one of workers, user, log_level, shutdown_timeout, "
-	    "tunnel, listeners, backends", 3 },
+	    "tunnel, listeners, backends, access_log", 3 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    backend: *b\n",
 	    "t.yaml:4:14: listeners[0].backend: anchors and aliases are not "
 	    "supported", 1 },
@@ -1125,7 +1125,7 @@ static const struct bad bad_rows[] = {
 	    "t.yaml:1:35: nested deeper than 32 levels", 1 },
 	{ "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
 	    "t.yaml:1:1: a: unknown key; expected one of workers, user, "
-	    "log_level, shutdown_timeout, tunnel, listeners, backends", 2 },
+	    "log_level, shutdown_timeout, tunnel, listeners, backends, access_log", 2 },
 };
 
 static void
@@ -1178,7 +1178,7 @@ test_many(void)
 	    "second in file order");
 	is_str(errs.msg[3], "t.yaml:3:1: bogus: unknown key; expected one of "
 	    "workers, user, log_level, shutdown_timeout, tunnel, listeners, "
-	    "backends", "last in file order");
+	    "backends, access_log", "last in file order");
 	ok(load("{}", &errs) == NULL, "a second load");
 	is_int((long long)errs.n, 5, "appends to errs");
 	conf_errs_free(&errs);
@@ -1254,7 +1254,7 @@ test_files(void)
 	ok(conf_load(path, &errs) == NULL, "bad file");
 	(void)snprintf(want, sizeof(want), "%s:2:1: bind: unknown key; "
 	    "expected one of workers, user, log_level, shutdown_timeout, "
-	    "tunnel, listeners, backends", path);
+	    "tunnel, listeners, backends, access_log", path);
 	is_str(errs.n > 0 ? errs.msg[0] : NULL, want, "named by its path");
 	conf_errs_free(&errs);
 	unlink(path);

@@ -505,6 +505,12 @@ uint64_t alog_dropped(struct alog_out *);
 const char	*alog_out_name(const struct alog_out *);
 
 /*
+ * Writes what is buffered and stops the writer thread; alog_report then
+ * tells about the last lines too.  No thread may call alog_write any more.
+ */
+void	alog_stop(struct alog_out *);
+
+/*
  * Writes what is buffered, stops the writer thread, closes.  No thread may
  * call alog_write any more.  NULL is ignored.
  */

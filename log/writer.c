@@ -532,19 +532,26 @@ alog_dropped(struct alog_out *o)
 }
 
 void
+alog_stop(struct alog_out *o)
+{
+	if (!o->started)
+		return;
+	pthread_mutex_lock(&o->mtx);
+	o->stop = true;
+	pthread_cond_signal(&o->cv);
+	pthread_mutex_unlock(&o->mtx);
+	pthread_join(o->thr, NULL);
+	o->started = false;
+}
+
+void
 alog_close(struct alog_out *o)
 {
 	int i;
 
 	if (o == NULL)
 		return;
-	if (o->started) {
-		pthread_mutex_lock(&o->mtx);
-		o->stop = true;
-		pthread_cond_signal(&o->cv);
-		pthread_mutex_unlock(&o->mtx);
-		pthread_join(o->thr, NULL);
-	}
+	alog_stop(o);
 	for (i = 0; i < o->nslot; i++) {
 		free(o->slot[i].cur);
 		pthread_mutex_destroy(&o->slot[i].mtx);

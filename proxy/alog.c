@@ -208,6 +208,10 @@ px_alog_close_all(struct px_alogreg *reg)
 {
 	size_t i;
 
+	/* The last lines may meet a full disk too: say so before exit. */
+	for (i = 0; i < reg->n; i++)
+		alog_stop(reg->out[i]);
+	px_alog_report(reg);
 	for (i = 0; i < reg->n; i++)
 		alog_close(reg->out[i]);
 	free(reg->out);

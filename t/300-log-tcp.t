@@ -8,8 +8,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use V6F;
 use IO::Socket::IP;
+use IO::Socket::UNIX;
 use JSON::PP;
-use Socket qw(SHUT_WR);
+use Socket qw(SHUT_WR SOCK_DGRAM);
 use Test::More;
 
 my $dir = tmpdir();
@@ -26,8 +27,11 @@ my $syslog = IO::Socket::IP->new(LocalHost => '::1', LocalPort => 0,
     Proto => 'udp') or die "udp: $!";
 my $sp = $syslog->sockport;
 
-my ($p1, $p2, $p3, $p4, $p5, $p6) = map { free_port() } 1 .. 6;
-my $d = start_daemon(yaml => <<"EOF") or BAIL_OUT('no daemon');
+my $usock = IO::Socket::UNIX->new(Type => SOCK_DGRAM,
+    Local => "$dir/log.sock") or die "unix dgram: $!";
+
+my ($p1, $p2, $p3, $p4, $p5, $p6, $p7) = map { free_port() } 1 .. 7;
+my $yaml = <<"EOF";
 workers: 2
 access_log: $dir/default.log
 listeners:
@@ -53,6 +57,10 @@ listeners:
     bind: "[::1]:$p5"
     backend: be
     access_log: { syslog: "udp://[::1]:$sp", format: "%^xl %I %O %^xe" }
+  - name: ux
+    bind: "[::1]:$p7"
+    backend: be
+    access_log: { syslog: "unix:$dir/log.sock", format: json }
   - name: quiet
     bind: "[::1]:${\ free_port()}"
     backend: be
@@ -66,6 +74,7 @@ backends:
   nobody:
     servers: ["127.0.0.1:${\ free_port()}"]
 EOF
+my $d = start_daemon(yaml => $yaml) or BAIL_OUT('no daemon');
 
 # One connection: send $n bytes, read the answer; returns (answer, our port).
 sub talk {
@@ -84,6 +93,7 @@ talk('::1', $p3, 10);
 my (undef, $lp4) = talk('::1', $p4, 7);
 my (undef, $lp4b) = talk('127.0.0.1', $p4, 8);
 talk('::1', $p5, 5);
+talk('::1', $p7, 3);
 
 # Flushed at least every second: no signal, no exit needed.
 my $line = wait_for(sub { (slurp("$dir/tcp.log") =~ /^(.*)\n/)[0] }, 5);
@@ -127,12 +137,30 @@ wait_for(sub { defined($syslog->recv($dg, 9000)) && length($dg) }, 5);
 like($dg, qr/^<134>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+ v6front ${\ $d->pid} - - sl 5 6 ok$/,
     'syslog: RFC 5424 header, then the line');
 
+$dg = '';
+$usock->blocking(0);
+wait_for(sub { defined($usock->recv($dg, 9000)) && length($dg) }, 5);
+my ($ujson) = $dg =~ /^<134>1 \S+ \S+ v6front \d+ - - (\{.*\})$/;
+ok($ujson, 'syslog over unix:/path, RFC 5424') or diag($dg);
+is(eval { decode_json($ujson // '') }->{listener}, 'ux',
+    '...carrying a json line');
+
 # A refused backend, and `off`.
 my $c = connect_tcp('::1', $p6);
 read_all($c, 5) if $c;
 my $rl = wait_for(sub { (slurp("$dir/default.log") =~ /( refused .*)\n/)[0] },
     5);
 like($rl // '', qr/ 0 0 \d+ srv_refused$/, 'connect refused: end word');
+
+# A reload that changes a format: new connections use the new one.
+my $off = length($d->log);
+(my $y2 = $yaml) =~ s{path: \Q$dir\E/tcp\.log \}}{path: $dir/tcp.log, format: "%^xl reloaded %I" \}};
+$d->rewrite($y2);
+$d->signal('HUP');
+ok($d->wait_log(qr/reloaded /, 10, $off), 'reloaded');
+talk('::1', $p1, 42);
+ok(wait_for(sub { slurp("$dir/tcp.log") =~ /^plain reloaded 42$/m }, 5),
+    'the new format after SIGHUP, into the same file');
 
 $d->stop_ok;
 my @all = map { split /\n/, slurp("$dir/$_.log") }

@@ -1363,6 +1363,53 @@ test_examples(void)
 	}
 }
 
+/* access_log: the default, per listener, off, syslog, format position. */
+static void
+test_access_log(void)
+{
+	struct conf_errs	 errs = { NULL, 0 };
+	struct config		*cfg;
+	const struct conf_alog	*a;
+
+	cfg = load("access_log: /var/log/a.log\n"
+	    "listeners:\n"
+	    "  - name: a\n    bind: \"[::1]:1\"\n    backend: b\n"
+	    "  - name: b\n    bind: \"[::1]:2\"\n    backend: b\n"
+	    "    access_log:\n      path: /var/log/b.log\n"
+	    "      format: \"%h %^xe\"\n"
+	    "      anonymize: { ipv4: 16 }\n"
+	    "  - name: c\n    bind: \"[::1]:3\"\n    backend: b\n"
+	    "    access_log: off\n"
+	    "  - name: d\n    bind: \"[::1]:4\"\n    backend: b\n"
+	    "    access_log: { syslog: \"udp://[::1]:514\", format: json }\n"
+	    "backends:\n  b: { servers: [\"127.0.0.1:1\"] }\n", &errs);
+	if (!ok(cfg != NULL, "access_log config loads")) {
+		if (errs.n > 0)
+			diag("%s", errs.msg[0]);
+		conf_errs_free(&errs);
+		return;
+	}
+	a = cfg->listeners[0].access_log;
+	ok(a != NULL && a != cfg->access_log, "a: a copy of the default");
+	is_str(a ? a->path : NULL, "/var/log/a.log", "a: default path");
+	ok(a != NULL && a->format == NULL && a->anon_v6 == 128 &&
+	    a->anon_v4 == 32, "a: default format, no anonymize");
+	a = cfg->listeners[1].access_log;
+	is_str(a ? a->path : NULL, "/var/log/b.log", "b: own path");
+	is_str(a ? a->format : NULL, "%h %^xe", "b: format as written");
+	is_str(a ? a->format_where : NULL,
+	    "t.yaml:11:15: listeners[1].access_log.format",
+	    "b: where the format was written");
+	ok(a != NULL && a->anon_v6 == 48 && a->anon_v4 == 16,
+	    "b: anonymize ipv4 16, ipv6 default 48");
+	ok(cfg->listeners[2].access_log == NULL, "c: off despite the default");
+	a = cfg->listeners[3].access_log;
+	ok(a != NULL && a->path == NULL && a->syslog_ss.ss_family == AF_INET6 &&
+	    a->syslog_len == sizeof(struct sockaddr_in6), "d: syslog udp");
+	is_str(a ? a->format : NULL, "json", "d: json");
+	conf_unref(cfg);
+}
+
 int
 main(void)
 {
@@ -1380,5 +1427,6 @@ main(void)
 	test_files();
 	test_tunnel_equal();
 	test_examples();
+	test_access_log();
 	return (done_testing());
 }

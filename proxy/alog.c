@@ -140,9 +140,10 @@ px_alog_gen_free(struct px_gen *g)
 }
 
 void
-px_alog_emit(struct px_sess *s, struct alog_rec *r)
+px_alog_emit(struct px_sess *s, const struct alog_rec *rec)
 {
 	const struct px_alog	*pa;
+	struct alog_rec		 rr = *rec, *r = &rr;
 	struct sockaddr_storage	 cli;
 	size_t			 len;
 	int			 n;

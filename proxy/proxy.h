@@ -294,7 +294,7 @@ void	px_alog_gen_free(struct px_gen *g);
  * this adds the client (masked as configured), listener and backend.
  * Uses the worker's scratch buffer.
  */
-void	px_alog_emit(struct px_sess *, struct alog_rec *);
+void	px_alog_emit(struct px_sess *, const struct alog_rec *);
 
 /* SIGUSR1: every output reopens. */
 void	px_alog_reopen(struct px_alogreg *);

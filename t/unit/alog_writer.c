@@ -2,9 +2,11 @@
  * log/writer.c and log/json.c: many threads into one file, whole lines;
  * reopen after a rename; JSON escaping; address masking.
  */
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,47 @@ t_threads(const char *dir)
 	is_int(bad, 0, "no line partial or interleaved");
 	unlink(path);
 	unlink(old);
+}
+
+/*
+ * A file that cannot grow past 1000 bytes (RLIMIT_FSIZE: a disk full
+ * without root): the write comes back short in the middle of a line, and
+ * the file must be cut back to the last whole line, the rest counted.
+ */
+static void
+t_short_write(const char *dir)
+{
+	struct rlimit	 old, lim;
+	char		 path[512], err[256], line[128];
+	long		 bad = 0, n, dropped;
+	int		 i, len;
+
+	snprintf(path, sizeof(path), "%s/short.log", dir);
+	if ((out = alog_open_file(path, 1, err, sizeof(err))) == NULL) {
+		ok(0, "open %s: %s", path, err);
+		return;
+	}
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 1000;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	for (i = 0; i < 100; i++) {
+		len = snprintf(line, sizeof(line), "slot 0 line %06d %s", i,
+		    "................................................");
+		alog_write(out, 0, line, (size_t)len);
+	}
+	alog_stop(out);
+	setrlimit(RLIMIT_FSIZE, &old);
+	dropped = (long)alog_dropped(out);
+	ok(alog_report(out, err, sizeof(err)) == CONF_LOG_WARNING,
+	    "report: %s", err);
+	alog_close(out);
+	n = count(path, &bad);
+	is_int(n, 1000 / 68, "only whole lines that fit");
+	is_int(bad, 0, "no fragment of the interrupted line");
+	is_int(n + dropped, 100, "the rest counted as dropped");
+	unlink(path);
 }
 
 static void
@@ -180,6 +223,7 @@ main(void)
 		return (1);
 	}
 	t_threads(dir);
+	t_short_write(dir);
 	t_missing_dir();
 	t_json();
 	t_mask();

@@ -12,6 +12,7 @@ use IO::Socket::UNIX;
 use JSON::PP;
 use Socket qw(SHUT_WR SOCK_DGRAM);
 use Test::More;
+use Time::HiRes qw(sleep);
 
 my $dir = tmpdir();
 
@@ -30,7 +31,8 @@ my $sp = $syslog->sockport;
 my $usock = IO::Socket::UNIX->new(Type => SOCK_DGRAM,
     Local => "$dir/log.sock") or die "unix dgram: $!";
 
-my ($p1, $p2, $p3, $p4, $p5, $p6, $p7) = map { free_port() } 1 .. 7;
+my ($p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8) = map { free_port() } 1 .. 8;
+my $gone = free_port();		# no syslog server there
 my $yaml = <<"EOF";
 workers: 2
 access_log: $dir/default.log
@@ -61,6 +63,10 @@ listeners:
     bind: "[::1]:$p7"
     backend: be
     access_log: { syslog: "unix:$dir/log.sock", format: json }
+  - name: gone
+    bind: "[::1]:$p8"
+    backend: be
+    access_log: { syslog: "udp://[::1]:$gone" }
   - name: quiet
     bind: "[::1]:${\ free_port()}"
     backend: be
@@ -144,6 +150,13 @@ my ($ujson) = $dg =~ /^<134>1 \S+ \S+ v6front \d+ - - (\{.*\})$/;
 ok($ujson, 'syslog over unix:/path, RFC 5424') or diag($dg);
 is(eval { decode_json($ujson // '') }->{listener}, 'ux',
     '...carrying a json line');
+
+# A syslog server that is not there: lines are counted, never waited for.
+talk('::1', $p8, 1);
+sleep(1.5);
+talk('::1', $p8, 1) for 1 .. 3;
+ok($d->wait_log(qr{warning: access log udp://\[::1\]:$gone: \d+ lines dropped \(Connection refused\)}, 5),
+    'syslog unreachable: drops reported');
 
 # A refused backend, and `off`.
 my $c = connect_tcp('::1', $p6);

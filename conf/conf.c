@@ -191,6 +191,18 @@ conf_backend_free(struct conf_backend *b)
 	free(b->servers);
 }
 
+void
+conf_alog_free(struct conf_alog *a)
+{
+	if (a == NULL)
+		return;
+	free(a->path);
+	free(a->syslog);
+	free(a->format);
+	free(a->format_where);
+	free(a);
+}
+
 /* Frees a config whatever state the walker left it in. */
 void
 conf_free(struct config *cfg)
@@ -208,7 +220,9 @@ conf_free(struct config *cfg)
 		free(cfg->listeners[i].name);
 		free(cfg->listeners[i].bind);
 		free(cfg->listeners[i].trust);
+		conf_alog_free(cfg->listeners[i].access_log);
 	}
+	conf_alog_free(cfg->access_log);
 	free(cfg->listeners);
 	for (i = 0; i < cfg->nbackends; i++)
 		conf_backend_free(&cfg->backends[i]);

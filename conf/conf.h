@@ -83,6 +83,23 @@ struct conf_backend {
 	uint64_t	 pool_idle_timeout;	/* ms; default 30s */
 };
 
+/*
+ * `access_log:` of a listener, or the top-level default.  Either a file
+ * (path) or a syslog target; format is as written (a named format, "json",
+ * or a LogFormat string), or NULL for the mode's default.  conf does not
+ * compile formats: proxy does, and reports errors after format_where.
+ */
+struct conf_alog {
+	char		*path;		/* NULL with syslog */
+	char		*syslog;	/* target text as written, or NULL */
+	struct sockaddr_storage syslog_ss;	/* AF_UNIX or UDP address */
+	socklen_t	 syslog_len;
+	char		*format;	/* NULL = the mode's default */
+	char		*format_where;	/* "file:line:col: key.path" of format */
+	int		 anon_v6;	/* prefix bits kept; 128 = all */
+	int		 anon_v4;	/* prefix bits kept; 32 = all */
+};
+
 struct conf_listener {
 	char		*name;
 	struct conf_sockaddr *bind;	/* nbind >= 1 */
@@ -108,6 +125,7 @@ struct conf_listener {
 	bool		 fwd_rfc7239;	/* Forwarded; default false */
 	struct conf_cidr *trust;	/* trust_forwarded_from; owned */
 	size_t		 ntrust;
+	struct conf_alog *access_log;	/* owned; NULL = no access log */
 };
 
 enum conf_tunnel_role {
@@ -155,6 +173,7 @@ struct config {
 	enum conf_log_level log_level;	/* default info */
 	uint64_t	 shutdown_timeout;	/* ms, default 30s */
 	struct conf_tunnel *tunnel;	/* NULL when absent */
+	struct conf_alog *access_log;	/* default for listeners; may be NULL */
 	struct conf_listener *listeners;
 	size_t		 nlisteners;
 	struct conf_backend *backends;

@@ -65,6 +65,8 @@ struct conf_lx {
 	const struct conf_node	*backend;	/* the backend value */
 	size_t			 bidx;		/* into cfg->backends */
 	bool			 has_backend;
+	bool			 alog_set;	/* access_log given (maybe off) */
+	bool			 alog_off;
 };
 
 struct conf_cx {
@@ -94,6 +96,7 @@ void	conf_err_at(struct conf_cx *, const char *path, unsigned line,
 	    unsigned col, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
 void	conf_free(struct config *);
+void	conf_alog_free(struct conf_alog *);
 
 /* conf_tree.c */
 struct conf_node *conf_tree_parse(struct conf_cx *, const void *, size_t);

@@ -5,6 +5,7 @@
  * Checks that need the whole file (backend names, unique listener names,
  * duplicate addresses) run at the end.
  */
+#include <sys/un.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -891,6 +892,190 @@ conf_walk_trust(struct conf_cx *cx, const struct conf_node *n,
 	}
 }
 
+static char *
+conf_strdup_null(const char *s, bool *oom)
+{
+	char *d;
+
+	if (s == NULL)
+		return (NULL);
+	if ((d = strdup(s)) == NULL)
+		*oom = true;
+	return (d);
+}
+
+/* A copy of the default access log for one listener; NULL if no memory. */
+static struct conf_alog *
+conf_alog_dup(const struct conf_alog *src)
+{
+	struct conf_alog *a;
+	bool oom = false;
+
+	if ((a = malloc(sizeof(*a))) == NULL)
+		return (NULL);
+	*a = *src;
+	a->path = conf_strdup_null(src->path, &oom);
+	a->syslog = conf_strdup_null(src->syslog, &oom);
+	a->format = conf_strdup_null(src->format, &oom);
+	a->format_where = conf_strdup_null(src->format_where, &oom);
+	if (oom) {
+		conf_alog_free(a);
+		return (NULL);
+	}
+	return (a);
+}
+
+/* "unix:/dev/log" or "udp://[::1]:514" / "udp://127.0.0.1:514". */
+static int
+conf_walk_syslog(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_alog *a)
+{
+	const char *expect = "expected unix:/path or udp://[address]:port";
+	struct conf_sockaddr sa;
+	char host[CONF_HOST_MAX], err[CONF_ERR_LEN];
+	const char *s;
+	uint16_t port;
+	bool literal;
+
+	if ((s = conf_val_str(cx, n, expect)) == NULL)
+		return (-1);
+	if (strncmp(s, "unix:", 5) == 0 && s[5] == '/') {
+		struct sockaddr_un *su = (struct sockaddr_un *)&a->syslog_ss;
+
+		if (strlen(s + 5) >= sizeof(su->sun_path)) {
+			conf_err(cx, n, "socket path longer than %zu bytes",
+			    sizeof(su->sun_path) - 1);
+			return (-1);
+		}
+		su->sun_family = AF_UNIX;
+		memcpy(su->sun_path, s + 5, strlen(s + 5) + 1);
+		a->syslog_len = sizeof(*su);
+	} else if (strncmp(s, "udp://", 6) == 0) {
+		if (conf_parse_hostport(s + 6, host, sizeof(host), &port,
+		    &literal, &sa, err, sizeof(err)) == -1) {
+			conf_err(cx, n, "%s", err);
+			return (-1);
+		}
+		if (!literal) {
+			conf_err(cx, n, "expected an IP address, not a name");
+			return (-1);
+		}
+		memcpy(&a->syslog_ss, &sa.ss, sa.len);
+		a->syslog_len = sa.len;
+	} else {
+		conf_err(cx, n, "%s", expect);
+		return (-1);
+	}
+	if ((a->syslog = strdup(s)) == NULL) {
+		cx->oom = true;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * `access_log:` a path, "off", or { path | syslog, format, anonymize }.
+ * Returns the new conf_alog (owned by the caller), or NULL for "off" and
+ * after errors (*off tells which).
+ */
+static struct conf_alog *
+conf_walk_alog(struct conf_cx *cx, const struct conf_node *n, bool *off)
+{
+	static const struct conf_key keys[] = {
+		{ "path", 0 }, { "syslog", 0 }, { "format", 0 },
+		{ "anonymize", 0 }, { NULL, 0 },
+	};
+	static const struct conf_key akeys[] = {
+		{ "ipv6", 0 }, { "ipv4", 0 }, { NULL, 0 },
+	};
+	const char *expect = "expected a file path, off, or a mapping with "
+	    "path or syslog";
+	struct conf_alog *a;
+	const struct conf_node *v;
+	struct conf_map m, am;
+	const char *str;
+	size_t mark = 0;
+	bool bad = false;
+
+	*off = false;
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		cx->oom = true;
+		return (NULL);
+	}
+	a->anon_v6 = 128;
+	a->anon_v4 = 32;
+	if (n->kind == CONF_N_SCALAR) {
+		if ((str = conf_val_str(cx, n, expect)) == NULL)
+			goto fail;
+		if (strcmp(str, "off") == 0) {
+			*off = true;
+			goto fail;
+		}
+		if (str[0] != '/') {
+			conf_err(cx, n, "expected an absolute path or off");
+			goto fail;
+		}
+		if ((a->path = strdup(str)) == NULL)
+			cx->oom = true;
+		return (a);
+	}
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		goto fail;
+	if ((v = conf_enter(cx, &m, "path", &mark)) != NULL) {
+		if ((str = conf_val_str(cx, v, "expected a file path")) ==
+		    NULL)
+			bad = true;
+		else if (str[0] != '/') {
+			conf_err(cx, v, "expected an absolute path");
+			bad = true;
+		} else if ((a->path = strdup(str)) == NULL)
+			cx->oom = true;
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "syslog", &mark)) != NULL) {
+		if (conf_walk_syslog(cx, v, a) == -1)
+			bad = true;
+		conf_path_pop(cx, mark);
+	}
+	if (!bad && (a->path == NULL) == (a->syslog == NULL)) {
+		conf_err(cx, n, "expected exactly one of path and syslog");
+		bad = true;
+	}
+	if ((v = conf_enter(cx, &m, "format", &mark)) != NULL) {
+		char where[CONF_PATH_MAX + 64];
+
+		if ((str = conf_val_str(cx, v, "expected a format name or a "
+		    "LogFormat string")) == NULL)
+			bad = true;
+		else {
+			/* proxy compiles it and reports errors here. */
+			(void)snprintf(where, sizeof(where), "%s:%u:%u: %s",
+			    cx->name, v->line, v->col, cx->path);
+			if ((a->format = strdup(str)) == NULL ||
+			    (a->format_where = strdup(where)) == NULL)
+				cx->oom = true;
+		}
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "anonymize", &mark)) != NULL) {
+		if (conf_map_open(cx, v, akeys, &am) == 0) {
+			a->anon_v6 = 48;
+			a->anon_v4 = 24;
+			if (conf_get_int(cx, &am, "ipv6", 0, 128, &a->anon_v6) ==
+			    -1 || conf_get_int(cx, &am, "ipv4", 0, 32,
+			    &a->anon_v4) == -1)
+				bad = true;
+		} else
+			bad = true;
+		conf_path_pop(cx, mark);
+	}
+	if (!bad)
+		return (a);
+ fail:
+	conf_alog_free(a);
+	return (NULL);
+}
+
 static void
 conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 {
@@ -899,7 +1084,8 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 		{ "backend", CONF_REQ }, { "v6only", 0 }, { "freebind", 0 },
 		{ "backlog", 0 }, { "buffer", 0 }, { "timeouts", 0 },
 		{ "limits", 0 }, { "forwarded", 0 },
-		{ "trust_forwarded_from", 0 }, { NULL, 0 },
+		{ "trust_forwarded_from", 0 }, { "access_log", 0 },
+		{ NULL, 0 },
 	};
 	static const struct conf_key tkeys[] = {
 		{ "client_idle", 0 }, { "client_header", 0 },
@@ -977,6 +1163,11 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 			conf_err(cx, v, "needs mode: http");
 			conf_path_pop(cx, mark);
 		}
+	if ((v = conf_enter(cx, &m, "access_log", &mark)) != NULL) {
+		l->access_log = conf_walk_alog(cx, v, &cx->lx[li].alog_off);
+		cx->lx[li].alog_set = true;
+		conf_path_pop(cx, mark);
+	}
 	if (l->v6only)
 		return;
 	for (i = first, last = cx->nbinds; i < last; i++)
@@ -1443,12 +1634,14 @@ conf_walk(struct conf_cx *cx, const struct conf_node *root)
 	static const struct conf_key keys[] = {
 		{ "workers", 0 }, { "user", 0 }, { "log_level", 0 },
 		{ "shutdown_timeout", 0 }, { "tunnel", 0 },
-		{ "listeners", 0 }, { "backends", 0 }, { NULL, 0 },
+		{ "listeners", 0 }, { "backends", 0 }, { "access_log", 0 },
+		{ NULL, 0 },
 	};
 	struct config *cfg = cx->cfg;
 	const struct conf_node *v;
 	struct conf_map m;
-	size_t mark = 0;
+	size_t mark = 0, i;
+	bool off;
 	int e;
 
 	cfg->workers = 0;
@@ -1478,10 +1671,21 @@ conf_walk(struct conf_cx *cx, const struct conf_node *root)
 		conf_walk_tunnel(cx, v);
 		conf_path_pop(cx, mark);
 	}
+	if ((v = conf_enter(cx, &m, "access_log", &mark)) != NULL) {
+		cfg->access_log = conf_walk_alog(cx, v, &off);
+		conf_path_pop(cx, mark);
+	}
 	if ((v = conf_enter(cx, &m, "listeners", &mark)) != NULL) {
 		conf_walk_listeners(cx, v);
 		conf_path_pop(cx, mark);
 	}
+	/* The default, for listeners that did not say. */
+	for (i = 0; cfg->access_log != NULL && cx->lx != NULL &&
+	    i < cfg->nlisteners; i++)
+		if (!cx->lx[i].alog_set &&
+		    (cfg->listeners[i].access_log =
+		    conf_alog_dup(cfg->access_log)) == NULL)
+			cx->oom = true;
 	if (conf_map_get(&m, "listeners") == NULL &&
 	    conf_map_get(&m, "tunnel") == NULL)
 		conf_err(cx, root, "nothing to do: no listeners and no tunnel");

@@ -169,9 +169,12 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "conf/conf.h"
+
 #define ALOG_FMT_MAX	8192	/* longest format alog_fmt_compile takes */
 #define ALOG_PARAM_MAX	255	/* longest {param} */
 #define ALOG_ADDRSTRLEN	64	/* "[v6]:port" + NUL, rounded up */
+#define ALOG_LINE_MAX	16384	/* longest line a caller should render */
 
 /* What each directive is; alog_field.id tells logstat what a span holds. */
 enum alog_dir {
@@ -444,5 +447,90 @@ int	alog_addr_parse(const char *p, size_t len, uint8_t addr[16],
  */
 int	alog_addr_fmt(const struct sockaddr *, bool with_port, char *buf,
 	    size_t len);
+
+/* ---- the writer (writer.c) and other outputs (json.c) ---- */
+
+/*
+ * One access-log output: a file, or a syslog socket.  Lines go into one of
+ * nslot buffers (one per worker thread: slot = worker index) and a writer
+ * thread of the output's own writes them, so no caller ever waits for a
+ * disk or a socket.  Each write(2) holds whole lines under O_APPEND; a
+ * short write is cut back to the last whole line.  Buffers are flushed at
+ * least every second and by alog_close.  Lines that cannot be written (disk
+ * full, I/O error, queue full, syslog unreachable) are dropped and counted;
+ * alog_report tells the caller what to log about it.
+ */
+struct alog_out;
+
+/*
+ * Opens (creates, appends to) path and starts its writer thread.  NULL
+ * after writing "path: why" into err.
+ */
+struct alog_out	*alog_open_file(const char *path, int nslot, char *err,
+		    size_t errlen);
+
+/*
+ * RFC 5424 syslog to sa (AF_UNIX datagram path, or UDP): "<134>1 TIME HOST
+ * v6front PID - - LINE", facility local0, severity info, one datagram per
+ * line.  An unreachable server is not an error here; its lines are counted
+ * as dropped.  name is the target as configured, for messages.
+ */
+struct alog_out	*alog_open_syslog(const char *name, const struct sockaddr *sa,
+		    socklen_t salen, int nslot, char *err, size_t errlen);
+
+/*
+ * Queues one line (no newline) from the thread owning slot.  Returns 0, or
+ * -1 when the line was dropped (counted).  Never blocks on I/O.
+ */
+int	alog_write(struct alog_out *, int slot, const char *line, size_t len);
+
+/*
+ * Asks the writer thread to write what is buffered and open the path anew
+ * (logrotate: rename+create; copytruncate needs nothing, as O_APPEND
+ * writes land at the new end).  For syslog: reconnect.  Returns at once.
+ */
+void	alog_reopen(struct alog_out *);
+
+/*
+ * What the caller should log about this output since the last call: fills
+ * msg and returns CONF_LOG_WARNING (lines dropped, reopen failed) or
+ * CONF_LOG_NOTICE (writing again after drops), or 0 with nothing to say.
+ */
+int	alog_report(struct alog_out *, char *msg, size_t len);
+
+/* Lines dropped since the output was opened. */
+uint64_t alog_dropped(struct alog_out *);
+
+/* The path or syslog target, as opened. */
+const char	*alog_out_name(const struct alog_out *);
+
+/*
+ * Writes what is buffered and stops the writer thread; alog_report then
+ * tells about the last lines too.  No thread may call alog_write any more.
+ */
+void	alog_stop(struct alog_out *);
+
+/*
+ * Writes what is buffered, stops the writer thread, closes.  No thread may
+ * call alog_write any more.  NULL is ignored.
+ */
+void	alog_close(struct alog_out *);
+
+/*
+ * format: json.  Writes one JSON object (no newline, no NUL) for rec into
+ * buf; returns its length, or -1 if it does not fit.  Keys, in this order,
+ * absent values left out: time (begin, UTC, "2026-11-26T14:05:32.123Z"),
+ * client, client_port, peer (only when rec.ua is set), listener, backend,
+ * server ("ip:port"), method, uri, protocol, status, bytes_in, bytes_out,
+ * duration_ms, connect_us, end.  Control bytes, DEL and bytes >= 0x80 are
+ * written as \u00XX of the byte, so every line is valid UTF-8 JSON.
+ */
+int	alog_json_render(const struct alog_rec *, char *buf, size_t len);
+
+/*
+ * Zeroes every address bit past the prefix kept: v6bits of an IPv6
+ * address, v4bits of an IPv4 or IPv4-mapped one.  The port is untouched.
+ */
+void	alog_addr_mask(struct sockaddr *, int v6bits, int v4bits);
 
 #endif

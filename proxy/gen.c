@@ -124,6 +124,7 @@ px_gen_unref(struct px_gen *g)
 		for (size_t i = 0; i < g->cfg->nbackends; i++)
 			free(g->backends[i].addrs);
 	free(g->backends);
+	px_alog_gen_free(g);
 	conf_unref(g->cfg);
 	free(g);
 }

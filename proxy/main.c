@@ -40,6 +40,8 @@ static struct {
 	struct tun		*tun;	/* owned; NULL without a tunnel */
 	const struct config	*tun_cfg;	/* counted ref: the config the
 						   tunnel was opened with */
+	struct px_alogreg	 alogs;		/* access-log outputs */
+	struct event		*alog_ev;	/* reports their drops */
 } px;
 
 static void
@@ -62,10 +64,20 @@ px_load(const char *path, bool at_start)
 {
 	struct conf_errs	 errs = { NULL, 0 };
 	struct config		*cfg;
+	char			 err[1024];
 	size_t			 i;
 
-	if ((cfg = conf_load(path, &errs)) != NULL)
-		return (cfg);
+	if ((cfg = conf_load(path, &errs)) != NULL) {
+		/* conf keeps log/ out; formats are compiled here. */
+		if (px_alog_check(cfg, err, sizeof(err)) == 0)
+			return (cfg);
+		if (at_start)
+			fprintf(stderr, "%s\n", err);
+		else
+			px_log(CONF_LOG_ERR, "%s", err);
+		conf_unref(cfg);
+		return (NULL);
+	}
 	for (i = 0; i < errs.n; i++) {
 		if (at_start)
 			fprintf(stderr, "%s\n", errs.msg[i]);
@@ -180,6 +192,11 @@ px_reload(void)
 		    "running tunnel%s", px.tun != NULL ? "" : " (none)");
 	g = px_gen_new(cfg, px.gen_id + 1, err, sizeof(err));
 	conf_unref(cfg);
+	if (g != NULL && px_alog_gen_open(g, &px.alogs, px.nwk, err,
+	    sizeof(err)) == -1) {
+		px_gen_unref(g);
+		g = NULL;
+	}
 	if (g == NULL) {
 		px_log(CONF_LOG_ERR, "%s; reload failed, still serving "
 		    "generation %u", err, px.gen_id);
@@ -250,8 +267,8 @@ px_signal(evutil_socket_t sig, short what, void *arg)
 			px_reload();
 		break;
 	case SIGUSR1:
-		/* The access log (log/) will reopen its files here. */
 		px_log(CONF_LOG_NOTICE, "SIGUSR1: reopening log files");
+		px_alog_reopen(&px.alogs);
 		break;
 	case SIGUSR2:
 		px_tun_report(px.tun);
@@ -261,6 +278,12 @@ px_signal(evutil_socket_t sig, short what, void *arg)
 		px_shutdown((int)sig);
 		break;
 	}
+}
+
+static void
+px_alog_tick(evutil_socket_t fd, short what, void *arg)
+{
+	px_alog_report(&px.alogs);
 }
 
 static void
@@ -341,6 +364,13 @@ px_run(struct config *cfg)
 		px_log(CONF_LOG_CRIT, "%s", err);
 		return (1);
 	}
+	/* Before dropping privileges: log files are often root's. */
+	if (px_alog_gen_open(g, &px.alogs, px.nwk, err, sizeof(err)) == -1) {
+		px_log(CONF_LOG_CRIT, "%s", err);
+		px_gen_unref(g);
+		px_alog_close_all(&px.alogs);
+		return (1);
+	}
 	/*
 	 * The tunnel first: its address must exist before the listeners
 	 * bind it, and it needs root, which `user:` gives up below.
@@ -376,6 +406,14 @@ px_run(struct config *cfg)
 		sev[i] = evsignal_new(px.base, sigs[i], px_signal, NULL);
 		evsignal_add(sev[i], NULL);
 	}
+	if (px.alogs.n > 0) {
+		struct timeval tv = px_ms_tv(1000);
+
+		px.alog_ev = event_new(px.base, -1, EV_PERSIST, px_alog_tick,
+		    NULL);
+		if (px.alog_ev != NULL)
+			event_add(px.alog_ev, &tv);
+	}
 	if (px_start_workers() == -1) {
 		px_tun_stop();
 		return (1);
@@ -391,6 +429,10 @@ px_run(struct config *cfg)
 		px_worker_free(px.wk[i]);
 	free(px.wk);
 	px_lset_unref(px.lset);
+	/* Every session has written its line: flush them all. */
+	px_alog_close_all(&px.alogs);
+	if (px.alog_ev != NULL)
+		event_free(px.alog_ev);
 	/* Sessions through the tunnel have drained: now it may go. */
 	px_tun_stop();
 	for (i = 0; i < 5; i++)

@@ -55,9 +55,13 @@ struct px_backend {
  * A generation: one loaded config plus what was resolved for it.  Sessions
  * hold a reference, so a reload never pulls a config from under a session.
  */
+struct px_alog;
+
 struct px_gen {
 	const struct config	*cfg;		/* counted ref */
 	struct px_backend	*backends;	/* owned; as cfg->backends */
+	struct px_alog		*alogs;		/* owned; as cfg->listeners;
+						   NULL = none */
 	unsigned		 id;		/* 1 at start, +1 per reload */
 	unsigned		 refs;
 };
@@ -288,6 +292,61 @@ int	px_pool_get(struct px_worker *, const struct px_gen *,
 
 /* Closes every parked connection of the worker. */
 void	px_pool_flush(struct px_worker *);
+
+/* ---- access logs (alog.c) ---- */
+
+struct alog_out;
+struct alog_fmt;
+struct alog_rec;
+
+/* The default format of mode tcp listeners (README: access logs). */
+#define PX_TCP_LOG_FORMAT \
+	"%h %{remote}p %^xl %^xb %t %I %O %{ms}T %^xe"
+
+/* Every access-log output of the process, by path or syslog target. */
+struct px_alogreg {
+	struct alog_out	**out;		/* owned */
+	size_t		  n;
+};
+
+/* What one listener of a generation logs to, and how. */
+struct px_alog {
+	struct alog_out	*out;		/* borrowed from the registry; NULL =
+					   no access log */
+	struct alog_fmt	*fmt;		/* owned; NULL = json */
+	int		 anon_v6;	/* client prefix bits kept */
+	int		 anon_v4;
+};
+
+/*
+ * Compiles every listener's access-log format; -1 with the first error in
+ * err as "file:line:col: listeners[0].access_log.format: col N: why".
+ */
+int	px_alog_check(const struct config *, char *err, size_t errlen);
+
+/* Fills g->alogs, opening outputs new to reg; -1 + err. */
+int	px_alog_gen_open(struct px_gen *g, struct px_alogreg *reg, int nslot,
+	    char *err, size_t errlen);
+
+/* Frees g->alogs (from px_gen_unref). */
+void	px_alog_gen_free(struct px_gen *g);
+
+/*
+ * Writes the session's access-log line, if its listener has one.  The
+ * caller fills what only it knows (times, bytes, backend server, end);
+ * this adds the client (masked as configured), listener and backend.
+ * Uses the worker's scratch buffer.
+ */
+void	px_alog_emit(struct px_sess *, const struct alog_rec *);
+
+/* SIGUSR1: every output reopens. */
+void	px_alog_reopen(struct px_alogreg *);
+
+/* Logs what the outputs have to say (drops, recovery); once a second. */
+void	px_alog_report(struct px_alogreg *);
+
+/* Flushes and closes every output (after the workers stopped). */
+void	px_alog_close_all(struct px_alogreg *);
 
 /* ---- the tunnel (tun.c) ---- */
 

@@ -27,6 +27,7 @@
 
 #include <event2/event.h>
 
+#include "log/log.h"
 #include "proxy/proxy.h"
 
 enum { PX_CLI = 0, PX_SRV = 1 };
@@ -54,6 +55,10 @@ struct px_tcp {
 	uint64_t		 last;		/* ms, last byte either way */
 	bool			 connected;
 	struct px_dir		 dir[2];	/* [i]: read from side i */
+	struct timespec		 begin;		/* CLOCK_REALTIME, accepted */
+	int64_t			 connect_us;	/* -1 until connected */
+	const char		*end;		/* access log %^xe; NULL = from
+						   the close reason */
 };
 
 static const char *const px_side_name[2] = { "client", "backend" };
@@ -68,12 +73,54 @@ px_tcp_clock(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* The access log's one word for how a session ended (%^xe). */
+static const char *
+px_tcp_end_word(const struct px_tcp *t, const char *why)
+{
+	static const struct {
+		const char *why, *word;
+	} words[] = {
+		{ "done", "ok" }, { "idle timeout", "idle_timeout" },
+		{ "connect failed", "srv_connect_failed" },
+		{ "shutdown timeout", "shutdown" },
+	};
+	size_t i;
+
+	if (t->end != NULL)
+		return (t->end);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(why, words[i].why) == 0)
+			return (words[i].word);
+	return ("error");
+}
+
+static void
+px_tcp_log(struct px_tcp *t, const char *why)
+{
+	struct alog_rec	r;
+	const char	*end = px_tcp_end_word(t, why);
+
+	if (t->s.gen->alogs == NULL)
+		return;
+	alog_rec_init(&r);
+	r.begin = t->begin;
+	r.bytes_in = (int64_t)t->dir[PX_CLI].bytes;
+	r.bytes_out = (int64_t)t->dir[PX_SRV].bytes;
+	if (t->srv_addr != NULL)
+		r.srv = (const struct sockaddr *)&t->srv_addr->ss;
+	r.srv_connect_us = t->connect_us;
+	r.end_reason.p = end;
+	r.end_reason.len = strlen(end);
+	px_alog_emit(&t->s, &r);
+}
+
 void
 px_tcp_close(struct px_sess *s, const char *why)
 {
 	struct px_tcp	*t = (struct px_tcp *)s;
 	int		 i;
 
+	px_tcp_log(t, why);
 	if (px_log_enabled(CONF_LOG_DEBUG))
 		px_log(CONF_LOG_DEBUG, "%s: %s -> %s: closed (%s), %llu bytes "
 		    "up, %llu down", s->ln->name, px_sess_peer(s),
@@ -101,6 +148,11 @@ px_tcp_fail(struct px_tcp *t, int i, int e)
 {
 	char why[96];
 
+	t->end = i == PX_CLI ?
+	    (e == ECONNRESET ? "cli_reset" : e == ETIMEDOUT ? "cli_timeout" :
+	    e == EPIPE ? "cli_closed" : "cli_error") :
+	    (e == ECONNRESET ? "srv_reset" : e == ETIMEDOUT ? "srv_timeout" :
+	    e == EPIPE ? "srv_closed" : "srv_error");
 	snprintf(why, sizeof(why), "%s %s", px_side_name[i], strerror(e));
 	px_log(CONF_LOG_INFO, "%s: %s -> %s: %s", t->s.ln->name,
 	    px_sess_peer(&t->s), t->srv_addr->text, why);
@@ -258,10 +310,19 @@ px_tcp_connected(struct px_tcp *t, short what)
 		px_warnx("%s: %s -> %s: connect failed: %s", t->s.ln->name,
 		    px_sess_peer(&t->s), t->srv_addr->text,
 		    e == ETIMEDOUT ? "timed out" : strerror(e));
+		t->end = e == ETIMEDOUT ? "srv_timeout" : e == ECONNREFUSED ?
+		    "srv_refused" : "srv_connect_failed";
 		px_tcp_close(&t->s, "connect failed");
 		return;
 	}
 	t->connected = true;
+	if (t->s.gen->alogs != NULL) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		t->connect_us = ((int64_t)now.tv_sec - t->begin.tv_sec) *
+		    1000000 + (now.tv_nsec - t->begin.tv_nsec) / 1000;
+	}
 	event_del(t->wev[PX_SRV]);
 	event_add(t->rev[PX_SRV], NULL);
 	if (px_tcp_flush(t, PX_CLI) != 0)
@@ -329,6 +390,8 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	px_sess_init(&t->s, PX_SESS_TCP, wk, lb, fd, sa, salen);
 	t->fd[PX_CLI] = fd;
 	t->fd[PX_SRV] = -1;
+	t->connect_us = -1;
+	clock_gettime(CLOCK_REALTIME, &t->begin);
 	pb = px_gen_backend(t->s.gen, lb->ln->backend);
 	t->srv_addr = px_worker_pick(wk, t->s.gen, pb);
 	t->last = px_tcp_clock();

@@ -848,7 +848,7 @@ static const struct bad bad_rows[] = {
 	/* unknown keys, at each level */
 	{ "workerz: 1\ntunnel: {}\n", "t.yaml:1:1: workerz: unknown key; "
 	    "expected one of workers, user, log_level, shutdown_timeout, "
-	    "tunnel, listeners, backends", 0 },
+	    "tunnel, listeners, backends, access_log", 0 },
 	{ "listeners:\n  - name: a\n    bnid: \"[::1]:1\"\n",
 	    "t.yaml:2:5: listeners[0]: missing required key \"bind\"", 3 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    backend: b\n"
@@ -858,7 +858,7 @@ static const struct bad bad_rows[] = {
 	    "    backend: {builtin: status}\n    bnid: 1\n",
 	    "t.yaml:5:5: listeners[0].bnid: unknown key; expected one of "
 	    "name, bind, mode, backend, v6only, freebind, backlog, buffer, "
-	    "timeouts, limits, forwarded, trust_forwarded_from", 1 },
+	    "timeouts, limits, forwarded, trust_forwarded_from, access_log", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n    timeouts: {client_header: 1s}\n",
 	    "t.yaml:5:15: listeners[0].timeouts: client_header and client_body "
@@ -891,7 +891,7 @@ static const struct bad bad_rows[] = {
 	    "one of max_idle, idle_timeout", 1 },
 	{ "\"\": 1\ntunnel: {}\n", "t.yaml:1:1: \"\": unknown key; expected "
 	    "one of workers, user, log_level, shutdown_timeout, tunnel, "
-	    "listeners, backends", 5 },
+	    "listeners, backends, access_log", 5 },
 	/* duplicate keys */
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    bind: \"[::1]:2\"\n    backend: {builtin: status}\n",
@@ -1247,7 +1247,7 @@ static const struct bad bad_rows[] = {
 	    0 },
 	{ "a: &a [x]\nb: [*a, *a, *a]\n", "t.yaml:1:1: a: unknown key; "
 	    "expected one of workers, user, log_level, shutdown_timeout, "
-	    "tunnel, listeners, backends", 3 },
+	    "tunnel, listeners, backends, access_log", 3 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    backend: *b\n",
 	    "t.yaml:4:14: listeners[0].backend: anchors and aliases are not "
 	    "supported", 1 },
@@ -1262,7 +1262,7 @@ static const struct bad bad_rows[] = {
 	    "t.yaml:1:35: nested deeper than 32 levels", 1 },
 	{ "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
 	    "t.yaml:1:1: a: unknown key; expected one of workers, user, "
-	    "log_level, shutdown_timeout, tunnel, listeners, backends", 2 },
+	    "log_level, shutdown_timeout, tunnel, listeners, backends, access_log", 2 },
 };
 
 static void
@@ -1315,7 +1315,7 @@ test_many(void)
 	    "second in file order");
 	is_str(errs.msg[3], "t.yaml:3:1: bogus: unknown key; expected one of "
 	    "workers, user, log_level, shutdown_timeout, tunnel, listeners, "
-	    "backends", "last in file order");
+	    "backends, access_log", "last in file order");
 	ok(load("{}", &errs) == NULL, "a second load");
 	is_int((long long)errs.n, 5, "appends to errs");
 	conf_errs_free(&errs);
@@ -1391,7 +1391,7 @@ test_files(void)
 	ok(conf_load(path, &errs) == NULL, "bad file");
 	(void)snprintf(want, sizeof(want), "%s:2:1: bind: unknown key; "
 	    "expected one of workers, user, log_level, shutdown_timeout, "
-	    "tunnel, listeners, backends", path);
+	    "tunnel, listeners, backends, access_log", path);
 	is_str(errs.n > 0 ? errs.msg[0] : NULL, want, "named by its path");
 	conf_errs_free(&errs);
 	unlink(path);
@@ -1500,6 +1500,53 @@ test_examples(void)
 	}
 }
 
+/* access_log: the default, per listener, off, syslog, format position. */
+static void
+test_access_log(void)
+{
+	struct conf_errs	 errs = { NULL, 0 };
+	struct config		*cfg;
+	const struct conf_alog	*a;
+
+	cfg = load("access_log: /var/log/a.log\n"
+	    "listeners:\n"
+	    "  - name: a\n    bind: \"[::1]:1\"\n    backend: b\n"
+	    "  - name: b\n    bind: \"[::1]:2\"\n    backend: b\n"
+	    "    access_log:\n      path: /var/log/b.log\n"
+	    "      format: \"%h %^xe\"\n"
+	    "      anonymize: { ipv4: 16 }\n"
+	    "  - name: c\n    bind: \"[::1]:3\"\n    backend: b\n"
+	    "    access_log: off\n"
+	    "  - name: d\n    bind: \"[::1]:4\"\n    backend: b\n"
+	    "    access_log: { syslog: \"udp://[::1]:514\", format: json }\n"
+	    "backends:\n  b: { servers: [\"127.0.0.1:1\"] }\n", &errs);
+	if (!ok(cfg != NULL, "access_log config loads")) {
+		if (errs.n > 0)
+			diag("%s", errs.msg[0]);
+		conf_errs_free(&errs);
+		return;
+	}
+	a = cfg->listeners[0].access_log;
+	ok(a != NULL && a != cfg->access_log, "a: a copy of the default");
+	is_str(a ? a->path : NULL, "/var/log/a.log", "a: default path");
+	ok(a != NULL && a->format == NULL && a->anon_v6 == 128 &&
+	    a->anon_v4 == 32, "a: default format, no anonymize");
+	a = cfg->listeners[1].access_log;
+	is_str(a ? a->path : NULL, "/var/log/b.log", "b: own path");
+	is_str(a ? a->format : NULL, "%h %^xe", "b: format as written");
+	is_str(a ? a->format_where : NULL,
+	    "t.yaml:11:15: listeners[1].access_log.format",
+	    "b: where the format was written");
+	ok(a != NULL && a->anon_v6 == 48 && a->anon_v4 == 16,
+	    "b: anonymize ipv4 16, ipv6 default 48");
+	ok(cfg->listeners[2].access_log == NULL, "c: off despite the default");
+	a = cfg->listeners[3].access_log;
+	ok(a != NULL && a->path == NULL && a->syslog_ss.ss_family == AF_INET6 &&
+	    a->syslog_len == sizeof(struct sockaddr_in6), "d: syslog udp");
+	is_str(a ? a->format : NULL, "json", "d: json");
+	conf_unref(cfg);
+}
+
 int
 main(void)
 {
@@ -1518,5 +1565,6 @@ main(void)
 	test_files();
 	test_tunnel_equal();
 	test_examples();
+	test_access_log();
 	return (done_testing());
 }

@@ -94,6 +94,7 @@ void	conf_err_at(struct conf_cx *, const char *path, unsigned line,
 	    unsigned col, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
 void	conf_free(struct config *);
+void	conf_update_free(struct conf_tunnel_update *);
 
 /* conf_tree.c */
 struct conf_node *conf_tree_parse(struct conf_cx *, const void *, size_t);

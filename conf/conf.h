@@ -103,7 +103,7 @@ enum conf_tunnel_role {
  */
 struct conf_tunnel_update {
 	char		*url;		/* as written */
-	char		*host;		/* from url: name or literal, no brackets */
+	char		*host;		/* from url; no brackets */
 	uint16_t	 port;		/* from url; default 443 */
 	char		*target;	/* from url: "/nic/update?hostname=1" */
 	char		*username;
@@ -112,8 +112,9 @@ struct conf_tunnel_update {
 	bool		 has_myip;	/* myip set: sent as &myip= */
 	struct in_addr	 myip;
 	uint64_t	 interval;	/* ms; default 10m, at least 1m */
-	uint64_t	 retry;		/* ms, first retry after a failure, doubled
-					   up to interval; default 30s, >= 1s */
+	uint64_t	 retry;		/* ms, first wait after a failure,
+					   doubled up to interval; default
+					   30s, at least 1s */
 };
 
 /*

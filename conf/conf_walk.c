@@ -975,15 +975,18 @@ conf_walk_update_url(struct conf_cx *cx, const struct conf_map *m,
 {
 	char host[CONF_HOST_MAX], target[1024], err[CONF_ERR_LEN];
 	const struct conf_node *v;
+	const char *s;
 	size_t mark = 0;
 
 	if ((v = conf_enter(cx, m, "url", &mark)) == NULL)
 		return;
-	if (conf_val_str(cx, v, "expected an https:// URL") != NULL &&
-	    conf_parse_https_url(v->str, host, sizeof(host), &u->port,
-	    target, sizeof(target), err, sizeof(err)) == -1)
+	s = conf_val_str(cx, v, "expected an https:// URL");
+	if (s != NULL && conf_parse_https_url(s, host, sizeof(host), &u->port,
+	    target, sizeof(target), err, sizeof(err)) == -1) {
 		conf_err(cx, v, "%s", err);
-	else if (v->kind == CONF_N_SCALAR && ((u->url = strdup(v->str)) == NULL ||
+		s = NULL;
+	}
+	if (s != NULL && ((u->url = strdup(s)) == NULL ||
 	    (u->host = strdup(host)) == NULL ||
 	    (u->target = strdup(target)) == NULL))
 		cx->oom = true;

@@ -31,52 +31,54 @@ px_tun_dur(uint64_t ms, char *buf, size_t len)
 static void
 px_tun_update(const struct tun_event *ev)
 {
-	const char *p = "tunnel";
 	char d[32];
 
 	px_tun_dur(ev->next_ms, d, sizeof(d));
 	switch (ev->upd) {
 	case TUN_UPD_GOOD:
-		px_log(CONF_LOG_NOTICE, "%s %s: endpoint update: %s", p,
+		px_log(CONF_LOG_NOTICE, "tunnel %s: endpoint update: %s",
 		    ev->ifname, ev->msg);
 		break;
 	case TUN_UPD_NOCHG:
-		px_log(CONF_LOG_INFO, "%s %s: endpoint update: %s", p,
+		px_log(CONF_LOG_INFO, "tunnel %s: endpoint update: %s",
 		    ev->ifname, ev->msg);
 		break;
 	case TUN_UPD_BADAUTH:
-		px_log(CONF_LOG_ERR, "%s %s: endpoint update: badauth (check "
-		    "username and password_file; HTTP %d); retrying in %s", p,
+		px_log(CONF_LOG_ERR, "tunnel %s: endpoint update: badauth "
+		    "(check username and password_file; HTTP %d); retrying "
+		    "in %s",
 		    ev->ifname, ev->status, d);
 		break;
 	case TUN_UPD_NOHOST:
-		px_log(CONF_LOG_ERR, "%s %s: endpoint update: nohost (check "
-		    "the tunnel id in url); retrying in %s", p, ev->ifname, d);
+		px_log(CONF_LOG_ERR, "tunnel %s: endpoint update: nohost "
+		    "(check the tunnel id in url); retrying in %s", ev->ifname,
+		    d);
 		break;
 	case TUN_UPD_ABUSE:
-		px_log(CONF_LOG_ERR, "%s %s: endpoint update: abuse (the broker "
-		    "blocked updates; retrying in %s)", p, ev->ifname, d);
+		px_log(CONF_LOG_ERR, "tunnel %s: endpoint update: abuse (the "
+		    "broker blocked updates; retrying in %s)", ev->ifname, d);
 		break;
 	case TUN_UPD_BROKER:
-		px_log(CONF_LOG_ERR, "%s %s: endpoint update: %s; retrying in "
-		    "%s", p, ev->ifname, ev->msg, d);
+		px_log(CONF_LOG_ERR, "tunnel %s: endpoint update: %s; retrying "
+		    "in %s", ev->ifname, ev->msg, d);
 		break;
 	case TUN_UPD_OTHER:
-		px_log(CONF_LOG_WARNING, "%s %s: endpoint update: unexpected "
-		    "answer \"%s\"; retrying in %s", p, ev->ifname, ev->msg, d);
+		px_log(CONF_LOG_WARNING, "tunnel %s: endpoint update: "
+		    "unexpected answer \"%s\"; retrying in %s", ev->ifname,
+		    ev->msg, d);
 		break;
 	case TUN_UPD_HTTP:
-		px_log(CONF_LOG_WARNING, "%s %s: endpoint update: HTTP %d "
-		    "\"%s\"; retrying in %s", p, ev->ifname, ev->status,
+		px_log(CONF_LOG_WARNING, "tunnel %s: endpoint update: HTTP %d "
+		    "\"%s\"; retrying in %s", ev->ifname, ev->status,
 		    ev->msg, d);
 		break;
 	case TUN_UPD_MALFORMED:
-		px_log(CONF_LOG_WARNING, "%s %s: endpoint update: bad answer: "
-		    "%s; retrying in %s", p, ev->ifname, ev->msg, d);
+		px_log(CONF_LOG_WARNING, "tunnel %s: endpoint update: bad "
+		    "answer: %s; retrying in %s", ev->ifname, ev->msg, d);
 		break;
 	default:
-		px_log(CONF_LOG_WARNING, "%s %s: endpoint update: %s; retrying "
-		    "in %s", p, ev->ifname, ev->msg, d);
+		px_log(CONF_LOG_WARNING, "tunnel %s: endpoint update: %s; "
+		    "retrying in %s", ev->ifname, ev->msg, d);
 		break;
 	}
 }

@@ -307,7 +307,8 @@ struct tun_upd_resp {
  * filled, or -1 with out->result TUN_UPD_MALFORMED and the reason in
  * out->text.  Pure: no I/O, no allocation.
  */
-int	tun_update_parse(const char *resp, size_t len, struct tun_upd_resp *out);
+int	tun_update_parse(const char *resp, size_t len,
+	    struct tun_upd_resp *out);
 
 /* The short name of a result ("good", "badauth"); "unknown" if invalid. */
 const char	*tun_upd_result_name(int);

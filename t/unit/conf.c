@@ -851,6 +851,11 @@ static const struct bad bad_rows[] = {
 	/* tunnel.update */
 	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
 	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: ~, username: a, "
+	    "password_file: /p}\n", "t.yaml:6:17: tunnel.update.url: expected "
+	    "an https:// URL", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
 	    "  update: {url: x}\n", "t.yaml:6:11: tunnel.update: "
 	    "missing required key \"username\"", 3 },
 	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"

@@ -96,12 +96,13 @@ sub requests {
 }
 
 sub yaml {
-	my ($port) = @_;
+	my ($port, $host) = @_;
+	$host //= 'localhost';
 	my $t = V6FNet::host_tunnel(echo => '0s');
 	$t =~ s/^  routes: .*\n//m;
 	return "workers: 1\n" . $t
 	    . "  update:\n"
-	    . "    url: https://localhost:$port/nic/update?hostname=123456\n"
+	    . "    url: https://$host:$port/nic/update?hostname=123456\n"
 	    . "    username: alice\n"
 	    . "    password_file: $pwfile\n"
 	    . "    interval: 1m\n"
@@ -172,6 +173,18 @@ ok($d->wait_log(qr/warning: tunnel he-ipv6: endpoint update: TLS: /
     . qr/certificate\); retrying in 1s/, 10), 'another CA: refused')
     or diag($d->log);
 is(scalar(@{requests($rec2)}), 0, 'another CA: no request seen');
+$d->stop_ok;
+$logs .= $d->log;
+
+# The right CA, but the URL names an address the certificate does not:
+# the name check refuses it too.
+V6F::write_file('req-8443', '');
+$d = $net->daemon('host', name => 'badname', yaml => yaml(8443, '127.0.0.1'))
+    or die "the daemon did not start\n";
+ok($d->wait_log(qr/warning: tunnel he-ipv6: endpoint update: TLS: /
+    . qr/certificate verify failed \(IP address mismatch\); retrying in 1s/,
+    10), 'certificate for another name: refused') or diag($d->log);
+is(scalar(@{requests($rec)}), 0, 'another name: no request seen');
 $d->stop_ok;
 $logs .= $d->log;
 

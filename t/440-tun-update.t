@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 use V6F;
 use V6FNet;
 use Test::More;
+use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(time sleep);
 
@@ -186,6 +187,30 @@ ok($d->wait_log(qr/warning: tunnel he-ipv6: endpoint update: TLS: /
     10), 'certificate for another name: refused') or diag($d->log);
 is(scalar(@{requests($rec)}), 0, 'another name: no request seen');
 $d->stop_ok;
+$logs .= $d->log;
+
+# A broker that accepts and then says nothing: the update waits in the
+# handshake, and SIGTERM still ends the daemon at once, not after the
+# 10 s I/O timeout.
+V6F::write_file('silent', '');
+$net->spawn('host', sub {
+	my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+	    LocalPort => 8445, Listen => 5, ReuseAddr => 1) or die;
+	V6F::write_file('silent', "1\n");
+	my @held;
+	while (my $c = $srv->accept) {
+		push @held, $c;
+	}
+});
+V6F::wait_for(sub { V6F::slurp("$dir/silent") ne '' }, 10)
+    or die "the silent broker did not start\n";
+$d = $net->daemon('host', name => 'silent', yaml => yaml(8445))
+    or die "the daemon did not start\n";
+sleep(1);
+my $t0 = time;
+$d->stop_ok;
+cmp_ok(time - $t0, '<', 3, 'a hanging update does not delay the stop');
+unlike($d->log, qr/endpoint update/, 'and logs nothing about it');
 $logs .= $d->log;
 
 # A password file the group may read: no start at all.

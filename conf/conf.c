@@ -213,8 +213,10 @@ conf_free(struct config *cfg)
 		return;
 	free(cfg->path);
 	free(cfg->user);
-	if (cfg->tunnel != NULL)
+	if (cfg->tunnel != NULL) {
 		free(cfg->tunnel->routes);
+		conf_update_free(cfg->tunnel->update);
+	}
 	free(cfg->tunnel);
 	for (i = 0; i < cfg->nlisteners; i++) {
 		free(cfg->listeners[i].name);
@@ -356,6 +358,43 @@ conf_backend_find(const struct config *cfg, const char *name)
 	return (NULL);
 }
 
+void
+conf_update_free(struct conf_tunnel_update *u)
+{
+	if (u == NULL)
+		return;
+	free(u->url);
+	free(u->host);
+	free(u->target);
+	free(u->username);
+	free(u->password_file);
+	free(u->ca_file);
+	free(u);
+}
+
+static bool
+conf_str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+static bool
+conf_update_equal(const struct conf_tunnel_update *a,
+    const struct conf_tunnel_update *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (conf_str_equal(a->url, b->url) &&
+	    conf_str_equal(a->username, b->username) &&
+	    conf_str_equal(a->password_file, b->password_file) &&
+	    conf_str_equal(a->ca_file, b->ca_file) &&
+	    a->has_myip == b->has_myip &&
+	    a->myip.s_addr == b->myip.s_addr &&
+	    a->interval == b->interval && a->retry == b->retry);
+}
+
 /*
  * Field by field, never memcmp over the struct: padding and the routes
  * pointer differ between two loads of the same file.
@@ -382,5 +421,5 @@ conf_tunnel_equal(const struct conf_tunnel *a, const struct conf_tunnel *b)
 		    a->routes[i].plen != b->routes[i].plen ||
 		    memcmp(a->routes[i].addr, b->routes[i].addr, 16) != 0)
 			return (false);
-	return (true);
+	return (conf_update_equal(a->update, b->update));
 }

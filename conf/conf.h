@@ -134,6 +134,27 @@ enum conf_tunnel_role {
 };
 
 /*
+ * `tunnel.update`: how to tell the broker our current public IPv4 (an
+ * HTTPS GET with basic auth, the dyndns-style "nic/update" protocol).
+ * The password is not here: password_file is read when the daemon starts.
+ */
+struct conf_tunnel_update {
+	char		*url;		/* as written */
+	char		*host;		/* from url; no brackets */
+	uint16_t	 port;		/* from url; default 443 */
+	char		*target;	/* from url: "/nic/update?hostname=1" */
+	char		*username;
+	char		*password_file;
+	char		*ca_file;	/* NULL: the system CA store */
+	bool		 has_myip;	/* myip set: sent as &myip= */
+	struct in_addr	 myip;
+	uint64_t	 interval;	/* ms; default 10m, at least 1m */
+	uint64_t	 retry;		/* ms, first wait after a failure,
+					   doubled up to interval; default
+					   30s, at least 1s */
+};
+
+/*
  * The `tunnel:` section: our end of a 6in4 tunnel (or the broker's end).
  * In both roles `routes` are the prefixes that belong to the client side.
  */
@@ -152,6 +173,7 @@ struct conf_tunnel {
 	size_t		 nroutes;
 	uint64_t	 echo_interval;	/* ms between echoes to peer; 0 = off,
 					   default 30s */
+	struct conf_tunnel_update *update;	/* NULL when absent */
 };
 
 /*
@@ -227,6 +249,16 @@ int	conf_parse_size(const char *s, uint64_t *bytes, char *err,
 int	conf_parse_hostport(const char *s, char *host, size_t hostlen,
 	    uint16_t *port, bool *literal, struct conf_sockaddr *sa,
 	    char *err, size_t errlen);
+
+/*
+ * "https://host[:port][/path][?query]" as tunnel.update.url takes it:
+ * host (hostlen bytes, no brackets), port (default 443) and the request
+ * target ("/path?query", "/" when absent; targetlen bytes).  Refuses
+ * other schemes, user:password@, spaces, controls, '#' and non-ASCII.
+ */
+int	conf_parse_https_url(const char *s, char *host, size_t hostlen,
+	    uint16_t *port, char *target, size_t targetlen, char *err,
+	    size_t errlen);
 
 /* "2001:db8::/32" or "192.0.2.0/24"; host bits must be zero. */
 int	conf_parse_cidr(const char *s, struct conf_cidr *out, char *err,

@@ -97,6 +97,7 @@ void	conf_err_at(struct conf_cx *, const char *path, unsigned line,
 	    __attribute__((format(printf, 5, 6)));
 void	conf_free(struct config *);
 void	conf_alog_free(struct conf_alog *);
+void	conf_update_free(struct conf_tunnel_update *);
 
 /* conf_tree.c */
 struct conf_node *conf_tree_parse(struct conf_cx *, const void *, size_t);

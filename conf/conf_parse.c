@@ -599,3 +599,65 @@ conf_addr_fmt(const struct sockaddr *sa, bool with_port, char *buf,
 		(void)snprintf(buf, len, "%s:%u", a, port);
 	return (buf);
 }
+
+/*
+ * The update URL goes out in a request line: a byte that would end the
+ * line or the target (space, control, '#', non-ASCII) is refused here
+ * rather than escaped, so the broker gets exactly what was written.
+ */
+int
+conf_parse_https_url(const char *s, char *host, size_t hostlen,
+    uint16_t *port, char *target, size_t targetlen, char *err,
+    size_t errlen)
+{
+	static const char scheme[] = "https://";
+	char hp[CONF_HOST_MAX + 16];
+	const char *auth, *end;
+	size_t alen, i;
+	bool literal;
+
+	if (strncmp(s, scheme, sizeof(scheme) - 1) != 0) {
+		conf_seterr(err, errlen, "expected an https:// URL, like "
+		    "https://broker.example/nic/update?hostname=1");
+		return (-1);
+	}
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f ||
+		    s[i] == '#') {
+			conf_seterr(err, errlen, "URL has a space, control, "
+			    "'#' or non-ASCII byte at offset %zu", i);
+			return (-1);
+		}
+	auth = s + sizeof(scheme) - 1;
+	end = auth + strcspn(auth, "/?");
+	alen = (size_t)(end - auth);
+	if (memchr(auth, '@', alen) != NULL) {
+		conf_seterr(err, errlen, "no user name or password in the URL: "
+		    "use username and password_file");
+		return (-1);
+	}
+	if (alen == 0 || alen >= CONF_HOST_MAX) {
+		conf_seterr(err, errlen, "URL has no host");
+		return (-1);
+	}
+	/* A port is present if the last ':' comes after any ']'. */
+	memcpy(hp, auth, alen);
+	hp[alen] = '\0';
+	if (strrchr(hp, ':') == NULL || (strrchr(hp, ']') != NULL &&
+	    strrchr(hp, ':') < strrchr(hp, ']')))
+		(void)snprintf(hp + alen, sizeof(hp) - alen, ":443");
+	if (conf_hostport(hp, true, host, hostlen, port, &literal, NULL, err,
+	    errlen) == -1)
+		return (-1);
+	if (*end == '\0')
+		end = "/";
+	if (*end == '?') {
+		if (snprintf(target, targetlen, "/%s", end) >= (int)targetlen)
+			goto toolong;
+	} else if (snprintf(target, targetlen, "%s", end) >= (int)targetlen)
+		goto toolong;
+	return (0);
+toolong:
+	conf_seterr(err, errlen, "URL longer than %zu bytes", targetlen - 1);
+	return (-1);
+}

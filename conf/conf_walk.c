@@ -1316,6 +1316,108 @@ conf_walk_ifname(struct conf_cx *cx, const struct conf_node *n,
 		(void)snprintf(t->interface, sizeof(t->interface), "%s", s);
 }
 
+/* A string value copied into *out; 0, or -1 after reporting. */
+static int
+conf_get_strdup(struct conf_cx *cx, const struct conf_map *m,
+    const char *key, char **out)
+{
+	const struct conf_node *v;
+	const char *s;
+	size_t mark = 0;
+
+	if ((v = conf_enter(cx, m, key, &mark)) == NULL)
+		return (0);
+	if ((s = conf_val_str(cx, v, "expected a string")) != NULL &&
+	    (*out = strdup(s)) == NULL)
+		cx->oom = true;
+	conf_path_pop(cx, mark);
+	return (s != NULL && *out != NULL ? 0 : -1);
+}
+
+static void
+conf_walk_update_url(struct conf_cx *cx, const struct conf_map *m,
+    struct conf_tunnel_update *u)
+{
+	char host[CONF_HOST_MAX], target[1024], err[CONF_ERR_LEN];
+	const struct conf_node *v;
+	const char *s;
+	size_t mark = 0;
+
+	if ((v = conf_enter(cx, m, "url", &mark)) == NULL)
+		return;
+	s = conf_val_str(cx, v, "expected an https:// URL");
+	if (s != NULL && conf_parse_https_url(s, host, sizeof(host), &u->port,
+	    target, sizeof(target), err, sizeof(err)) == -1) {
+		conf_err(cx, v, "%s", err);
+		s = NULL;
+	}
+	if (s != NULL && ((u->url = strdup(s)) == NULL ||
+	    (u->host = strdup(host)) == NULL ||
+	    (u->target = strdup(target)) == NULL))
+		cx->oom = true;
+	conf_path_pop(cx, mark);
+}
+
+/*
+ * The broker gets "user:password" in basic auth: a ':' in the user name
+ * would move the split, and a control byte would break the header.
+ */
+static void
+conf_walk_update(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_tunnel *t)
+{
+	static const struct conf_key keys[] = {
+		{ "url", CONF_REQ }, { "username", CONF_REQ },
+		{ "password_file", CONF_REQ }, { "interval", 0 },
+		{ "retry", 0 }, { "myip", 0 }, { "ca_file", 0 }, { NULL, 0 },
+	};
+	struct conf_tunnel_update *u;
+	const struct conf_node *v;
+	struct conf_map m;
+	size_t i, mark = 0;
+
+	if ((u = t->update = calloc(1, sizeof(*u))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	u->interval = 10 * 60 * 1000;
+	u->retry = 30 * 1000;
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	conf_walk_update_url(cx, &m, u);
+	if (conf_get_strdup(cx, &m, "username", &u->username) == 0 &&
+	    u->username != NULL) {
+		for (i = 0; u->username[i] != '\0'; i++)
+			if (u->username[i] == ':' ||
+			    (unsigned char)u->username[i] < ' ' ||
+			    u->username[i] == 0x7f)
+				break;
+		if (i == 0 || u->username[i] != '\0') {
+			v = conf_enter(cx, &m, "username", &mark);
+			conf_err(cx, v, "expected a user name without ':' or "
+			    "control characters");
+			conf_path_pop(cx, mark);
+		}
+	}
+	(void)conf_get_strdup(cx, &m, "password_file", &u->password_file);
+	(void)conf_get_strdup(cx, &m, "ca_file", &u->ca_file);
+	if (conf_get_ip(cx, &m, "myip", true, &u->myip) == 1)
+		u->has_myip = true;
+	/* Brokers throttle clients that update more often than this. */
+	if (conf_get_duration(cx, &m, "interval", 1, &u->interval) == 1 &&
+	    u->interval < 60 * 1000) {
+		v = conf_enter(cx, &m, "interval", &mark);
+		conf_err(cx, v, "expected at least 1m");
+		conf_path_pop(cx, mark);
+	}
+	if (conf_get_duration(cx, &m, "retry", 1, &u->retry) == 1 &&
+	    u->retry < 1000) {
+		v = conf_enter(cx, &m, "retry", &mark);
+		conf_err(cx, v, "expected at least 1s");
+		conf_path_pop(cx, mark);
+	}
+}
+
 static void
 conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 {
@@ -1324,7 +1426,7 @@ conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 		{ "remote", CONF_REQ }, { "address", CONF_REQ },
 		{ "peer", CONF_REQ }, { "mtu", 0 }, { "ttl", 0 },
 		{ "default_route", 0 }, { "routes", 0 },
-		{ "echo_interval", 0 }, { NULL, 0 },
+		{ "echo_interval", 0 }, { "update", 0 }, { NULL, 0 },
 	};
 	struct conf_tunnel *t;
 	const struct conf_node *v;
@@ -1377,6 +1479,10 @@ conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 	    t->echo_interval < 100) {
 		v = conf_enter(cx, &m, "echo_interval", &mark);
 		conf_err(cx, v, "expected 0s (off) or at least 100ms");
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "update", &mark)) != NULL) {
+		conf_walk_update(cx, v, t);
 		conf_path_pop(cx, mark);
 	}
 }

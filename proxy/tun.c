@@ -10,7 +10,80 @@
 #include "proxy/proxy.h"
 #include "tunnel/tunnel.h"
 
-/* Runs on the data-plane thread: px_log is thread-safe. */
+/* "30s", "10m", "1h30m"-free: the largest unit that divides evenly. */
+static void
+px_tun_dur(uint64_t ms, char *buf, size_t len)
+{
+	if (ms % 3600000 == 0)
+		(void)snprintf(buf, len, "%" PRIu64 "h", ms / 3600000);
+	else if (ms % 60000 == 0)
+		(void)snprintf(buf, len, "%" PRIu64 "m", ms / 60000);
+	else if (ms % 1000 == 0)
+		(void)snprintf(buf, len, "%" PRIu64 "s", ms / 1000);
+	else
+		(void)snprintf(buf, len, "%" PRIu64 "ms", ms);
+}
+
+/*
+ * One line per update.  What the operator must fix (credentials, the
+ * tunnel id) is err; what may pass by itself (HTTP, network) is warning.
+ */
+static void
+px_tun_update(const struct tun_event *ev)
+{
+	char d[32];
+
+	px_tun_dur(ev->next_ms, d, sizeof(d));
+	switch (ev->upd) {
+	case TUN_UPD_GOOD:
+		px_log(CONF_LOG_NOTICE, "tunnel %s: endpoint update: %s",
+		    ev->ifname, ev->msg);
+		break;
+	case TUN_UPD_NOCHG:
+		px_log(CONF_LOG_INFO, "tunnel %s: endpoint update: %s",
+		    ev->ifname, ev->msg);
+		break;
+	case TUN_UPD_BADAUTH:
+		px_log(CONF_LOG_ERR, "tunnel %s: endpoint update: badauth "
+		    "(check username and password_file; HTTP %d); retrying "
+		    "in %s",
+		    ev->ifname, ev->status, d);
+		break;
+	case TUN_UPD_NOHOST:
+		px_log(CONF_LOG_ERR, "tunnel %s: endpoint update: nohost "
+		    "(check the tunnel id in url); retrying in %s", ev->ifname,
+		    d);
+		break;
+	case TUN_UPD_ABUSE:
+		px_log(CONF_LOG_ERR, "tunnel %s: endpoint update: abuse (the "
+		    "broker blocked updates; retrying in %s)", ev->ifname, d);
+		break;
+	case TUN_UPD_BROKER:
+		px_log(CONF_LOG_ERR, "tunnel %s: endpoint update: %s; retrying "
+		    "in %s", ev->ifname, ev->msg, d);
+		break;
+	case TUN_UPD_OTHER:
+		px_log(CONF_LOG_WARNING, "tunnel %s: endpoint update: "
+		    "unexpected answer \"%s\"; retrying in %s", ev->ifname,
+		    ev->msg, d);
+		break;
+	case TUN_UPD_HTTP:
+		px_log(CONF_LOG_WARNING, "tunnel %s: endpoint update: HTTP %d "
+		    "\"%s\"; retrying in %s", ev->ifname, ev->status,
+		    ev->msg, d);
+		break;
+	case TUN_UPD_MALFORMED:
+		px_log(CONF_LOG_WARNING, "tunnel %s: endpoint update: bad "
+		    "answer: %s; retrying in %s", ev->ifname, ev->msg, d);
+		break;
+	default:
+		px_log(CONF_LOG_WARNING, "tunnel %s: endpoint update: %s; "
+		    "retrying in %s", ev->ifname, ev->msg, d);
+		break;
+	}
+}
+
+/* Runs on the data-plane or update thread: px_log is thread-safe. */
 static void
 px_tun_event(const struct tun_event *ev, void *arg)
 {
@@ -31,6 +104,9 @@ px_tun_event(const struct tun_event *ev, void *arg)
 		else
 			px_log(CONF_LOG_WARNING, "tunnel %s: %s", ev->ifname,
 			    ev->msg);
+		break;
+	case TUN_EV_UPDATE:
+		px_tun_update(ev);
 		break;
 	}
 }

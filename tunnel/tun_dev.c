@@ -316,6 +316,9 @@ tun_open(struct tun **tp, const struct conf_tunnel *ct, char *err,
 	    tun_dev_create(t, err, errlen) == -1 ||
 	    tun_dev_config(t, ct, err, errlen) == -1)
 		goto fail;
+	if (ct->update != NULL && tun_update_new(&t->upd, ct->update,
+	    t->ifname, err, errlen) == -1)
+		goto fail;
 	*tp = t;
 	return (0);
  fail:
@@ -344,6 +347,9 @@ tun_start(struct tun *t, tun_event_fn *fn, void *arg, char *err,
 		return (tun_err(err, errlen, "data plane thread: %s",
 		    strerror(rc)));
 	t->started = true;
+	if (t->upd != NULL && tun_update_start(t->upd, fn, arg, err,
+	    errlen) == -1)
+		return (-1);
 	return (0);
 }
 
@@ -354,6 +360,7 @@ tun_close(struct tun *t)
 
 	if (t == NULL)
 		return;
+	tun_update_free(t->upd);
 	if (t->started) {
 		__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
 		while (write(t->wake_fd, &one, sizeof(one)) == -1 &&

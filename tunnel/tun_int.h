@@ -360,6 +360,8 @@ struct tun {
 	uint64_t	 echo_ns;	/* echo interval; 0: off */
 	uint16_t	 echo_id;	/* identifier of our echoes */
 
+	struct tun_update *upd;		/* owned; NULL without tunnel.update */
+
 	pthread_t	 thr;
 	bool		 started;
 	int		 stop;		/* atomic; set, then wake the thread */
@@ -384,6 +386,20 @@ struct tun {
 	unsigned	 tx_off;	/* ... of which this many are sent */
 	uint8_t		 ctl[TUN_CTL_LEN];
 };
+
+/*
+ * tun_update.c: the broker endpoint updater.  tun_update_new reads the
+ * password file (so it runs before privileges are dropped) and builds the
+ * request; tun_update_start starts its thread, which reports through fn;
+ * tun_update_free stops it, joins it and wipes the credentials.  Each
+ * returns 0, or -1 with the reason in err.
+ */
+struct tun_update;
+int	tun_update_new(struct tun_update **, const struct conf_tunnel_update *,
+	    const char *ifname, char *err, size_t errlen);
+int	tun_update_start(struct tun_update *, tun_event_fn *fn, void *arg,
+	    char *err, size_t errlen);
+void	tun_update_free(struct tun_update *);
 
 /* Nanoseconds on the monotonic clock. */
 uint64_t	tun_now_ns(void);

@@ -197,6 +197,7 @@ enum tun_ev_kind {
 	TUN_EV_UP = 1,		/* an echo reply after down or unknown */
 	TUN_EV_DOWN,		/* TUN_ECHO_MISSES echoes unanswered */
 	TUN_EV_ERROR,		/* a send, read or write failed */
+	TUN_EV_UPDATE,		/* a broker endpoint update finished */
 };
 
 /*
@@ -212,6 +213,11 @@ struct tun_event {
 	const char	*msg;		/* ERROR: "send to 198.51.100.1: Network
 					   is unreachable"; valid during the
 					   call only */
+	int		 upd;		/* UPDATE: enum tun_upd_result; msg
+					   holds the broker's answer or why
+					   there was none */
+	int		 status;	/* UPDATE: HTTP status, 0 if none */
+	uint64_t	 next_ms;	/* UPDATE: when the next one starts */
 };
 
 #define TUN_ERR_EVERY_MS	10000
@@ -266,5 +272,45 @@ enum tun_state	tun_state_get(const struct tun *);
 
 /* The interface name ("he-ipv6"). */
 const char	*tun_ifname(const struct tun *);
+
+/* ---- broker endpoint update (tunnel.update) ---- */
+
+#define TUN_UPD_RESP_MAX	16384	/* a longer answer is refused */
+#define TUN_UPD_TEXT_MAX	256	/* what of the answer is kept */
+
+/* What one update came to. */
+enum tun_upd_result {
+	TUN_UPD_GOOD = 1,	/* "good <ip>": the broker took the address */
+	TUN_UPD_NOCHG,		/* "nochg <ip>": it had it already */
+	TUN_UPD_BADAUTH,	/* "badauth", or HTTP 401 or 403 */
+	TUN_UPD_NOHOST,		/* "nohost": no such tunnel for this user */
+	TUN_UPD_ABUSE,		/* "abuse": the broker blocks our updates */
+	TUN_UPD_BROKER,		/* "-ERROR: ...": the broker's own error */
+	TUN_UPD_OTHER,		/* HTTP 200 with any other answer */
+	TUN_UPD_HTTP,		/* another HTTP status, answer unknown */
+	TUN_UPD_MALFORMED,	/* not an HTTP response we can read */
+	TUN_UPD_FAIL,		/* no answer: DNS, connect, TLS, timeout */
+};
+
+/* One parsed broker answer. */
+struct tun_upd_resp {
+	enum tun_upd_result result;
+	int		 status;	/* the HTTP status; 0 if malformed */
+	char		 text[TUN_UPD_TEXT_MAX];	/* the body's first
+					   line, printable ASCII only ("good
+					   203.0.113.7"), or why malformed */
+};
+
+/*
+ * Reads one whole HTTP/1.x response (the connection closed after it, no
+ * chunked body: we ask with HTTP/1.0) of len bytes.  Returns 0 with out
+ * filled, or -1 with out->result TUN_UPD_MALFORMED and the reason in
+ * out->text.  Pure: no I/O, no allocation.
+ */
+int	tun_update_parse(const char *resp, size_t len,
+	    struct tun_upd_resp *out);
+
+/* The short name of a result ("good", "badauth"); "unknown" if invalid. */
+const char	*tun_upd_result_name(int);
 
 #endif

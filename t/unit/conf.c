@@ -803,6 +803,57 @@ test_defaults(void)
 	    "echo_interval 0s: echoes off");
 	conf_unref(cfg);
 
+	cfg = load("tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: '::1/128'\n  peer: '::2'\n  update:\n"
+	    "    url: https://broker.example/nic/update?hostname=123456\n"
+	    "    username: alice\n    password_file: /etc/v6front/broker.key\n",
+	    &errs);
+	if (ok(cfg != NULL && cfg->tunnel->update != NULL, "tunnel.update")) {
+		const struct conf_tunnel_update *u = cfg->tunnel->update;
+
+		is_str(u->host, "broker.example", "update: host");
+		is_int(u->port, 443, "update: port default 443");
+		is_str(u->target, "/nic/update?hostname=123456",
+		    "update: target");
+		is_str(u->username, "alice", "update: username");
+		is_str(u->password_file, "/etc/v6front/broker.key",
+		    "update: password_file");
+		ok(u->ca_file == NULL, "update: ca_file default NULL");
+		ok(!u->has_myip, "update: no myip");
+		is_int((long long)u->interval, 600000,
+		    "update: interval default 10m");
+		is_int((long long)u->retry, 30000, "update: retry default 30s");
+	}
+	conf_unref(cfg);
+	cfg = load("tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: '::1/128'\n  peer: '::2'\n  update:\n"
+	    "    url: 'https://127.0.0.1:8443?h=1'\n"
+	    "    username: a\n    password_file: p\n    interval: 1m\n"
+	    "    retry: 1s\n    myip: 203.0.113.7\n    ca_file: ca.pem\n",
+	    &errs);
+	if (ok(cfg != NULL && cfg->tunnel->update != NULL,
+	    "tunnel.update, every key")) {
+		const struct conf_tunnel_update *u = cfg->tunnel->update;
+
+		is_str(u->host, "127.0.0.1", "update: literal host");
+		is_int(u->port, 8443, "update: port");
+		is_str(u->target, "/?h=1", "update: no path: /");
+		is_str(u->ca_file, "ca.pem", "update: ca_file");
+		ok(u->has_myip && u->myip.s_addr == htonl(0xcb007107),
+		    "update: myip");
+		is_int((long long)u->interval, 60000, "update: interval");
+		is_int((long long)u->retry, 1000, "update: retry");
+	}
+	conf_unref(cfg);
+	cfg = load("tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: '::1/128'\n  peer: '::2'\n  update:\n"
+	    "    url: 'https://[2001:db8::5]'\n"
+	    "    username: a\n    password_file: p\n", &errs);
+	ok(cfg != NULL && strcmp(cfg->tunnel->update->host, "2001:db8::5") ==
+	    0 && strcmp(cfg->tunnel->update->target, "/") == 0 &&
+	    cfg->tunnel->update->port == 443, "update: [v6] host, no path");
+	conf_unref(cfg);
+
 	cfg = load("workers: auto\nworkers_x: 1\n", NULL);
 	ok(cfg == NULL, "NULL errs: still fails");
 	cfg = load("workers: 1024\ntunnel: {local: 1.1.1.1, remote: 2.2.2.2, "
@@ -869,9 +920,70 @@ static const struct bad bad_rows[] = {
 	    "expected one of client_idle, client_header, client_body", 1 },
 	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
 	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
-	    "  update: {url: x}\n", "t.yaml:6:3: tunnel.update: unknown key; "
+	    "  updat: {url: x}\n", "t.yaml:6:3: tunnel.updat: unknown key; "
 	    "expected one of role, interface, local, remote, address, peer, "
-	    "mtu, ttl, default_route, routes, echo_interval", 1 },
+	    "mtu, ttl, default_route, routes, echo_interval, update", 1 },
+	/* tunnel.update */
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: ~, username: a, "
+	    "password_file: /p}\n", "t.yaml:6:17: tunnel.update.url: expected "
+	    "an https:// URL", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: x}\n", "t.yaml:6:11: tunnel.update: "
+	    "missing required key \"username\"", 3 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: http://b/u, username: a, "
+	    "password_file: /p}\n", "t.yaml:6:17: tunnel.update.url: expected "
+	    "an https:// URL, like https://broker.example/nic/update?"
+	    "hostname=1", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: 'https://a:b@h/u', username: a, "
+	    "password_file: /p}\n", "t.yaml:6:17: tunnel.update.url: no user "
+	    "name or password in the URL: use username and password_file", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: 'https://h:0/u', username: a, "
+	    "password_file: /p}\n", "t.yaml:6:17: tunnel.update.url: port 0 "
+	    "not in 1-65535", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: 'https:///u', username: a, "
+	    "password_file: /p}\n", "t.yaml:6:17: tunnel.update.url: URL has "
+	    "no host", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: \"https://h/u?a=b c\", username: a, "
+	    "password_file: /p}\n", "t.yaml:6:17: tunnel.update.url: URL has "
+	    "a space, control, '#' or non-ASCII byte at offset 15", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: 'https://h/', username: 'a:b', "
+	    "password_file: /p}\n", "t.yaml:6:41: tunnel.update.username: "
+	    "expected a user name without ':' or control characters", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: 'https://h/', username: a, "
+	    "password_file: /p, interval: 30s}\n", "t.yaml:6:73: "
+	    "tunnel.update.interval: expected at least 1m", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: 'https://h/', username: a, "
+	    "password_file: /p, retry: 10ms}\n", "t.yaml:6:70: "
+	    "tunnel.update.retry: expected at least 1s", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: 'https://h/', username: a, "
+	    "password_file: /p, myip: '::1'}\n", "t.yaml:6:69: "
+	    "tunnel.update.myip: expected an IPv4 address like 192.0.2.1", 1 },
+	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
+	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
+	    "  update: {url: 'https://h/', username: a, "
+	    "password_file: [a]}\n", "t.yaml:6:59: "
+	    "tunnel.update.password_file: expected a string", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    balance: rr\n", "t.yaml:5:5: backends.b.balance: unknown key; "

@@ -541,12 +541,19 @@ px_http_name_is(const char *buf, const struct px_h1_hdr *f, const char *name)
 static int
 px_http_fail(struct px_http *h, int status, const char *why)
 {
-	char	 head[512], body[128];
-	int	 blen;
+	char		 head[512], body[128];
+	const char	*end;
+	int		 blen;
 
+	/* The %^xe word: whose fault, from the status we would answer. */
+	end = status == 408 ? "cli_timeout" : status == 502 ? "srv_error" :
+	    status == 503 ? "srv_unavailable" : status == 504 ?
+	    "srv_timeout" : "bad_request";
 	if (h->resp_sent || h->phase == PX_HP_CLOSING || h->shut) {
 		px_log(CONF_LOG_INFO, "%s: %s: %s; response cut short",
 		    h->s.ln->name, px_sess_peer(&h->s), why);
+		if (h->lg_end == NULL)
+			h->lg_end = end;
 		px_http_close(&h->s, why);
 		return (-1);
 	}
@@ -556,9 +563,7 @@ px_http_fail(struct px_http *h, int status, const char *why)
 	h->lg_status = status;
 	h->lg_body = 0;
 	if (h->lg_end == NULL)
-		h->lg_end = status == 408 ? "cli_timeout" : status == 502 ?
-		    "srv_error" : status == 503 ? "srv_unavailable" :
-		    status == 504 ? "srv_timeout" : "bad_request";
+		h->lg_end = end;
 	px_http_srv_drop(h);
 	blen = snprintf(body, sizeof(body), "%d %s\n", status,
 	    px_http_reason(status));

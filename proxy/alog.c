@@ -139,6 +139,13 @@ px_alog_gen_free(struct px_gen *g)
 	g->alogs = NULL;
 }
 
+bool
+px_alog_wanted(const struct px_sess *s)
+{
+	return (s->gen->alogs != NULL &&
+	    s->gen->alogs[s->ln - s->gen->cfg->listeners].out != NULL);
+}
+
 void
 px_alog_emit(struct px_sess *s, const struct alog_rec *rec)
 {

@@ -33,10 +33,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "log/log.h"
 #include "proxy/h1.h"
 #include "proxy/proxy.h"
 
@@ -116,6 +118,36 @@ struct px_http {
 	struct px_h1		 resp;
 	struct px_h1_hdr	*req_hdr;	/* owned */
 	struct px_h1_hdr	*resp_hdr;	/* owned */
+
+	/*
+	 * The access-log line of the exchange in progress.  The request head
+	 * is overwritten by its own body as that streams, and the response
+	 * head is cut from its buffer once parsed, so both are copied when
+	 * parsed (only if the listener logs) and the line reads the copies.
+	 */
+	bool			 lg_want;	/* the listener logs */
+	bool			 lg_on;		/* a line is owed */
+	bool			 lg_parsed;	/* request head parsed */
+	int			 lg_status;	/* our own answer; 0 = none */
+	int			 lg_orig;	/* backend's status; 0 = none */
+	int64_t			 lg_body;	/* our answer's body; -1 */
+	int64_t			 lg_in;		/* request bytes read */
+	int64_t			 lg_out;	/* bytes sent to the client */
+	int64_t			 lg_k;		/* requests before this one */
+	int64_t			 lg_conn_us;	/* new backend conn; -1 */
+	int64_t			 lg_first_us;	/* first response byte; -1 */
+	uint64_t		 lg_req_us;	/* monotonic: head parsed */
+	uint64_t		 lg_conn_t0;	/* monotonic: connect() */
+	const char		*lg_end;	/* %^xe word, if known */
+	struct timespec		 lg_begin;
+	char			*lg_req;	/* owned; request head copy */
+	size_t			 lg_req_cap;
+	char			*lg_resp;	/* owned; response head copy */
+	size_t			 lg_resp_len;
+	size_t			 lg_resp_cap;
+	struct alog_hdr		*lg_hdr;	/* owned; request then
+						   response fields */
+	char			 lg_host[256];	/* %V, lowercased */
 };
 
 static void	px_http_run(struct px_http *);
@@ -157,11 +189,240 @@ px_http_srv_drop(struct px_http *h)
 	h->out[PX_SRV].off = h->out[PX_SRV].len = 0;
 }
 
+/* Microseconds on the monotonic clock. */
+static uint64_t
+px_http_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+/* Copies n bytes of a head into *dst, growing it; -1 out of memory. */
+static int
+px_http_lg_copy(char **dst, size_t *cap, const char *p, size_t n)
+{
+	char *np;
+
+	if (n > *cap) {
+		if ((np = realloc(*dst, n)) == NULL)
+			return (-1);
+		*dst = np;
+		*cap = n;
+	}
+	memcpy(*dst, p, n);
+	return (0);
+}
+
+/* The first bytes of a head arrived: a line is owed from now on. */
+static void
+px_http_lg_start(struct px_http *h)
+{
+	if (h->lg_on)
+		return;
+	h->lg_on = true;
+	h->lg_parsed = false;
+	h->lg_status = h->lg_orig = 0;
+	h->lg_body = -1;
+	h->lg_in = h->lg_out = 0;
+	h->lg_k = h->nreq;
+	h->lg_conn_us = h->lg_first_us = -1;
+	h->lg_resp_len = 0;
+	h->lg_end = NULL;
+	clock_gettime(CLOCK_REALTIME, &h->lg_begin);
+}
+
+/* A span of a head copy as a log string. */
+static struct alog_str
+px_http_lg_str(const char *buf, struct px_h1_span sp)
+{
+	struct alog_str s;
+
+	s.p = buf + sp.off;
+	s.len = sp.len;
+	return (s);
+}
+
+/* The first line of a head, without its CR LF; at most max bytes. */
+static struct alog_str
+px_http_lg_line(const char *p, size_t len, size_t max)
+{
+	struct alog_str	s;
+	size_t		i;
+
+	for (i = 0; i < len && i < max && p[i] != '\r' && p[i] != '\n'; i++)
+		;
+	s.p = p;
+	s.len = i;
+	return (s);
+}
+
+/* %V: the Host (or target authority) host, lowercased, port dropped. */
+static void
+px_http_lg_host(struct px_http *h, struct alog_rec *r)
+{
+	struct alog_str	a = px_http_lg_str(h->lg_req, h->req.authority);
+	const char	*e;
+	size_t		 i;
+
+	if (a.len == 0)
+		return;
+	if (a.p[0] == '[') {
+		if ((e = memchr(a.p, ']', a.len)) != NULL)
+			a.len = (size_t)(e - a.p) + 1;
+	} else if ((e = memchr(a.p, ':', a.len)) != NULL)
+		a.len = (size_t)(e - a.p);
+	if (a.len >= sizeof(h->lg_host))
+		a.len = sizeof(h->lg_host) - 1;
+	for (i = 0; i < a.len; i++)
+		h->lg_host[i] = (char)(a.p[i] >= 'A' && a.p[i] <= 'Z' ?
+		    a.p[i] + 32 : a.p[i]);
+	r->host.p = h->lg_host;
+	r->host.len = a.len;
+}
+
+/* The request fields of the record, from the parsed head's copy. */
+static void
+px_http_lg_req(struct px_http *h, struct alog_rec *r)
+{
+	const struct px_h1	*q = &h->req;
+	const char		*buf = h->lg_req, *qm;
+	struct alog_str		 line;
+	size_t			 i, end;
+
+	r->method = px_http_lg_str(buf, q->method);
+	r->target = px_http_lg_str(buf, q->target);
+	line = px_http_lg_line(buf + q->method.off, q->head_len -
+	    q->method.off, q->head_len);
+	r->reqline = line;
+	end = q->target.off + q->target.len + 1;
+	if (end < q->method.off + line.len) {
+		r->proto.p = buf + end;
+		r->proto.len = q->method.off + line.len - end;
+	}
+	if (q->form == PX_H1_FORM_ORIGIN || q->form == PX_H1_FORM_ABSOLUTE) {
+		r->path = px_http_lg_str(buf, q->path);
+		if ((qm = memchr(r->path.p, '?', r->path.len)) != NULL) {
+			r->query.p = qm + 1;
+			r->query.len = r->path.len - (size_t)(qm - r->path.p) -
+			    1;
+			r->path.len = (size_t)(qm - r->path.p);
+		}
+		/* An absolute-form target without a path means "/". */
+		if (r->path.len == 0) {
+			r->path.p = "/";
+			r->path.len = 1;
+		}
+	}
+	for (i = 0; i < q->nhdr; i++) {
+		h->lg_hdr[i].name = buf + q->hdr[i].name.off;
+		h->lg_hdr[i].namelen = q->hdr[i].name.len;
+		h->lg_hdr[i].value = buf + q->hdr[i].value.off;
+		h->lg_hdr[i].valuelen = q->hdr[i].value.len;
+	}
+	r->req_hdr = h->lg_hdr;
+	r->nreq_hdr = q->nhdr;
+	px_http_lg_host(h, r);
+}
+
+/*
+ * Writes the line owed for the exchange, if any: once per request, when
+ * its answer is sent or the exchange ends otherwise.  conn is %X; end the
+ * %^xe word when the exchange did not set one itself.
+ */
+static void
+px_http_log(struct px_http *h, enum alog_conn conn, const char *end)
+{
+	struct alog_rec		 r;
+	struct alog_hdr		*rh;
+	const struct px_h1	*p = &h->resp;
+	size_t			 i;
+
+	if (!h->lg_on)
+		return;
+	h->lg_on = false;
+	if (!h->lg_want)
+		return;
+	alog_rec_init(&r);
+	r.begin = h->lg_begin;
+	r.keepalives = h->lg_k;
+	r.conn = conn;
+	r.server.p = h->s.ln->name;
+	r.server.len = strlen(h->s.ln->name);
+	r.bytes_out = h->lg_out;
+	if (h->lg_parsed) {
+		px_http_lg_req(h, &r);
+		r.bytes_in = h->lg_in;
+	} else {
+		/* As Apache: the raw first line of what could not parse. */
+		r.reqline = px_http_lg_line(h->in[PX_CLI].p,
+		    h->in[PX_CLI].len, (size_t)h->s.ln->uri_length + 64);
+		r.bytes_in = (int64_t)h->in[PX_CLI].len;
+	}
+	r.status = h->lg_status != 0 ? h->lg_status : h->lg_orig;
+	if (h->lg_orig != 0 && h->lg_orig != r.status)
+		r.status_orig = h->lg_orig;
+	if (h->lg_body >= 0)
+		r.body_bytes = h->lg_body;
+	else if (h->lg_status == 0 && h->lg_resp_len > 0)
+		r.body_bytes = (int64_t)p->body_bytes;
+	if (h->lg_status == 0 && h->lg_resp_len > 0) {
+		rh = h->lg_hdr + h->s.ln->header_count;
+		for (i = 0; i < p->nhdr; i++) {
+			rh[i].name = h->lg_resp + p->hdr[i].name.off;
+			rh[i].namelen = p->hdr[i].name.len;
+			rh[i].value = h->lg_resp + p->hdr[i].value.off;
+			rh[i].valuelen = p->hdr[i].value.len;
+		}
+		r.resp_hdr = rh;
+		r.nresp_hdr = p->nhdr;
+	}
+	if (h->lg_parsed && h->srv_addr != NULL &&
+	    h->s.ln->backend->builtin != CONF_BUILTIN_STATUS)
+		r.srv = (const struct sockaddr *)&h->srv_addr->ss;
+	r.srv_connect_us = h->lg_conn_us;
+	r.srv_first_us = h->lg_first_us;
+	if (h->lg_end != NULL)
+		end = h->lg_end;
+	r.end_reason.p = end;
+	r.end_reason.len = strlen(end);
+	px_alog_emit(&h->s, &r);
+}
+
+/* The %^xe word for a session closed for why. */
+static const char *
+px_http_end_word(const char *why)
+{
+	static const struct {
+		const char *why, *word;
+	} words[] = {
+		{ "tunnel done", "ok" }, { "done", "cli_closed" },
+		{ "client closed", "cli_closed" },
+		{ "client done", "cli_closed" },
+		{ "client error", "cli_error" },
+		{ "response stalled", "srv_timeout" },
+		{ "bad response body", "srv_error" },
+		{ "tunnel idle", "idle_timeout" },
+		{ "shutdown", "shutdown" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(why, words[i].why) == 0)
+			return (words[i].word);
+	return ("error");
+}
+
 void
 px_http_close(struct px_sess *s, const char *why)
 {
 	struct px_http	*h = (struct px_http *)s;
 	int		 i;
+
+	/* A relayed upgrade ends well when both sides are done. */
+	px_http_log(h, h->phase == PX_HP_TUNNEL && strcmp(why, "tunnel done")
+	    == 0 ? ALOG_CONN_CLOSE : ALOG_CONN_ABORTED, px_http_end_word(why));
 
 	if (px_log_enabled(CONF_LOG_DEBUG))
 		px_log(CONF_LOG_DEBUG, "%s: %s: http closed (%s), %u requests",
@@ -182,6 +443,9 @@ px_http_close(struct px_sess *s, const char *why)
 	free(h->req_hdr);
 	free(h->resp_hdr);
 	free(h->rhead);
+	free(h->lg_req);
+	free(h->lg_resp);
+	free(h->lg_hdr);
 	px_sess_fini(s);
 	free(h);
 }
@@ -277,17 +541,29 @@ px_http_name_is(const char *buf, const struct px_h1_hdr *f, const char *name)
 static int
 px_http_fail(struct px_http *h, int status, const char *why)
 {
-	char	 head[512], body[128];
-	int	 blen;
+	char		 head[512], body[128];
+	const char	*end;
+	int		 blen;
 
+	/* The %^xe word: whose fault, from the status we would answer. */
+	end = status == 408 ? "cli_timeout" : status == 502 ? "srv_error" :
+	    status == 503 ? "srv_unavailable" : status == 504 ?
+	    "srv_timeout" : "bad_request";
 	if (h->resp_sent || h->phase == PX_HP_CLOSING || h->shut) {
 		px_log(CONF_LOG_INFO, "%s: %s: %s; response cut short",
 		    h->s.ln->name, px_sess_peer(&h->s), why);
+		if (h->lg_end == NULL)
+			h->lg_end = end;
 		px_http_close(&h->s, why);
 		return (-1);
 	}
 	px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name,
 	    px_sess_peer(&h->s), status, why);
+	px_http_lg_start(h);
+	h->lg_status = status;
+	h->lg_body = 0;
+	if (h->lg_end == NULL)
+		h->lg_end = end;
 	px_http_srv_drop(h);
 	blen = snprintf(body, sizeof(body), "%d %s\n", status,
 	    px_http_reason(status));
@@ -304,6 +580,8 @@ px_http_fail(struct px_http *h, int status, const char *why)
 		px_http_close(&h->s, "out of memory");
 		return (-1);
 	}
+	if (h->req.meth != PX_H1_M_HEAD)
+		h->lg_body = blen;
 	h->resp_sent = true;
 	h->phase = PX_HP_CLOSING;
 	h->t_close = px_now_ms();
@@ -586,6 +864,9 @@ px_http_status(struct px_http *h)
 	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1))
 		return (-1);
 	h->resp_sent = true;
+	h->lg_status = 200;
+	h->lg_body = h->req.meth != PX_H1_M_HEAD ? blen : 0;
+	h->lg_end = "ok";
 	return (0);
  nomem:
 	free(xff.p);
@@ -636,6 +917,7 @@ px_http_connect(struct px_http *h, bool fresh)
 	    px_http_write, h);
 	h->assigned[PX_SRV] = true;
 	h->t_conn = px_now_ms();
+	h->lg_conn_t0 = px_http_us();
 	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
 	    h->srv_addr->len) == -1 && errno != EINPROGRESS) {
 		(void)snprintf(why, sizeof(why), "connect %s: %s",
@@ -672,6 +954,15 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	struct px_hin	*in = &h->in[PX_CLI];
 	int		 rc;
 
+	px_http_lg_start(h);
+	h->lg_parsed = true;
+	h->lg_in = (int64_t)hlen;
+	h->lg_req_us = px_http_us();
+	if (h->lg_want && px_http_lg_copy(&h->lg_req, &h->lg_req_cap,
+	    in->p, hlen) == -1) {
+		px_http_close(&h->s, "out of memory");
+		return (-1);
+	}
 	h->nreq++;
 	h->phase = PX_HP_REQ;
 	h->resp_head = h->resp_sent = h->dechunk = false;
@@ -764,6 +1055,8 @@ px_http_body(struct px_http *h, struct px_h1 *st, struct px_hin *in,
 		    px_hout_add(o, in->p + in->off, (size_t)c))
 			return (-2);
 		in->off += (size_t)c;
+		if (st == &h->req)
+			h->lg_in += c;
 		*moved = true;
 	}
 	if (in->off == in->len)
@@ -816,6 +1109,8 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 			return (px_http_fail(h, 502, why));
 		}
 		o->off += (size_t)n;
+		if (i == PX_CLI)
+			h->lg_out += n;
 		h->t_io = px_now_ms();
 		/* A slow backend holding the upload is not an idle client. */
 		if (i == PX_SRV)
@@ -840,6 +1135,7 @@ px_http_head(struct px_http *h, bool *moved)
 		}
 		return (0);
 	}
+	px_http_lg_start(h);
 	if ((r = px_h1_parse_head(&h->req, in->p, in->len)) < 0)
 		return (px_http_fail(h, h->req.err_status, h->req.err_reason));
 	if (r == 0) {
@@ -873,6 +1169,13 @@ px_http_resp(struct px_http *h, bool *moved)
 		if (r == 0)
 			break;
 		*moved = true;
+		if (!h->resp.interim) {
+			h->lg_orig = h->resp.status;
+			if (h->lg_want && px_http_lg_copy(&h->lg_resp,
+			    &h->lg_resp_cap, in->p, (size_t)r) == -1)
+				goto nomem;
+			h->lg_resp_len = (size_t)r;
+		}
 		if (h->resp.status == 101 && !h->req.upgrade) {
 			(void)snprintf(why, sizeof(why), "%s: 101 to a request "
 			    "that did not ask to upgrade", h->srv_addr->text);
@@ -954,14 +1257,16 @@ px_http_done(struct px_http *h)
 {
 	struct px_hin *sin = &h->in[PX_SRV], *cin = &h->in[PX_CLI];
 
+	if (!h->req.done || h->stopping)
+		h->cli_keep = false;
+	px_http_log(h, h->cli_keep ? ALOG_CONN_KEEPALIVE : ALOG_CONN_CLOSE,
+	    "ok");
 	/* Pipelined bytes move to the front, where the next head starts. */
 	if (cin->off > 0) {
 		memmove(cin->p, cin->p + cin->off, cin->len - cin->off);
 		cin->len -= cin->off;
 		cin->off = 0;
 	}
-	if (!h->req.done || h->stopping)
-		h->cli_keep = false;
 	h->srv_keep = h->resp.keep_alive && !h->srv_wdead && h->req.done &&
 	    h->resp.framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&
 	    !h->eof[PX_SRV];
@@ -1117,10 +1422,14 @@ px_http_connected(struct px_http *h)
 	if (e != 0) {
 		(void)snprintf(why, sizeof(why), "connect %s: %s",
 		    h->srv_addr->text, strerror(e));
+		if (e == ECONNREFUSED)
+			h->lg_end = "srv_refused";
 		if (px_http_fail(h, 502, why) == -1)
 			return;
-	} else
+	} else {
 		h->srv = PX_HS_READY;
+		h->lg_conn_us = (int64_t)(px_http_us() - h->lg_conn_t0);
+	}
 	px_http_run(h);
 }
 
@@ -1162,6 +1471,10 @@ px_http_recv(struct px_http *h, int i)
 		}
 		in->len += (size_t)n;
 		h->t_io = px_now_ms();
+		if (i == PX_SRV && h->phase == PX_HP_REQ &&
+		    h->lg_first_us < 0)
+			h->lg_first_us = (int64_t)(px_http_us() -
+			    h->lg_req_us);
 		if (i == PX_CLI) {
 			h->t_cli = h->t_io;
 			if (h->phase == PX_HP_HEAD && in->len == (size_t)n &&
@@ -1365,6 +1678,8 @@ px_http_run(struct px_http *h)
 			if (px_http_flush(h, PX_CLI, &moved) == -1)
 				return;
 			if (px_hout_pending(&h->out[PX_CLI]) == 0 && !h->shut) {
+				/* Our own answer is out: its line is due. */
+				px_http_log(h, ALOG_CONN_CLOSE, "ok");
 				/*
 				 * Half-close and read on until the client's
 				 * FIN, so a client still sending does not get
@@ -1433,9 +1748,14 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 		h->in[PX_SRV].cap = (size_t)ln->buffer;
 	h->req_hdr = calloc((size_t)ln->header_count, sizeof(*h->req_hdr));
 	h->resp_hdr = calloc(PX_HTTP_RESP_HDR_MAX, sizeof(*h->resp_hdr));
+	h->lg_want = px_alog_wanted(&h->s);
+	if (h->lg_want)
+		h->lg_hdr = calloc((size_t)ln->header_count +
+		    PX_HTTP_RESP_HDR_MAX, sizeof(*h->lg_hdr));
 	h->in[PX_CLI].p = malloc(h->in[PX_CLI].cap);
 	h->in[PX_SRV].p = malloc(h->in[PX_SRV].cap);
 	if (h->req_hdr == NULL || h->resp_hdr == NULL ||
+	    (h->lg_want && h->lg_hdr == NULL) ||
 	    h->in[PX_CLI].p == NULL || h->in[PX_SRV].p == NULL ||
 	    px_sock_tune(fd) == -1) {
 		px_log(CONF_LOG_ERR, "%s: %s: session setup: %s", ln->name,

@@ -332,6 +332,12 @@ int	px_alog_gen_open(struct px_gen *g, struct px_alogreg *reg, int nslot,
 void	px_alog_gen_free(struct px_gen *g);
 
 /*
+ * True if the session's listener writes an access log, so the session
+ * keeps what its line needs (copies of heads) only then.
+ */
+bool	px_alog_wanted(const struct px_sess *);
+
+/*
  * Writes the session's access-log line, if its listener has one.  The
  * caller fills what only it knows (times, bytes, backend server, end);
  * this adds the client (masked as configured), listener and backend.

@@ -1756,8 +1756,7 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	h->in[PX_SRV].p = malloc(h->in[PX_SRV].cap);
 	if (h->req_hdr == NULL || h->resp_hdr == NULL ||
 	    (h->lg_want && h->lg_hdr == NULL) ||
-	    h->in[PX_CLI].p == NULL || h->in[PX_SRV].p == NULL ||
-	    px_sock_tune(fd) == -1) {
+	    h->in[PX_CLI].p == NULL || h->in[PX_SRV].p == NULL) {
 		px_log(CONF_LOG_ERR, "%s: %s: session setup: %s", ln->name,
 		    px_sess_peer(&h->s), strerror(errno));
 		px_http_close(&h->s, "setup failed");

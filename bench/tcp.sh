@@ -28,6 +28,10 @@
 set -u -o pipefail
 
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+# Process and measurement helpers shared with http.sh; what follows
+# redefines the few that differ (die, note, busy_report).
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 V6F_BIN=${V6F_BIN:-$HERE/../v6front}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -155,97 +159,11 @@ for h in connload tinysrv; do
 done
 CONNLOAD=$OUT/bin/connload
 TINYSRV=$OUT/bin/tinysrv
-proc() { perl "$HERE/proc.pl" "$@"; }
 
 # ---------------------------------------------------------------- processes
 
-PIDS=()
-
-# Stops PID and whatever it forked: the descendants are listed before the
-# parent is signalled and killed after it, so it cannot fork new ones. PID is
-# our unreaped child and keeps its number; a descendant is signalled only if
-# its start time still matches the snapshot. SIGTERM, then SIGKILL after 3 s.
-stop_tree() {
-	local pid=$1 kids i
-	kill -0 "$pid" 2>/dev/null || {
-		wait "$pid" 2>/dev/null
-		return 0
-	}
-	mapfile -t kids < <(proc kids "$pid")
-	kill -TERM "$pid" 2>/dev/null
-	[ ${#kids[@]} -eq 0 ] || proc kill TERM "${kids[@]}"
-	for ((i = 0; i < 60; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null
-	[ ${#kids[@]} -eq 0 ] || proc kill KILL "${kids[@]}"
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-stop_pid() {
-	local pid=$1 p keep=()
-	{ stop_tree "$pid"; } 2>/dev/null
-	for p in "${PIDS[@]}"; do
-		[ "$p" = "$pid" ] || keep+=("$p")
-	done
-	PIDS=("${keep[@]}")
-}
-
-cleanup() {
-	local i
-	trap - EXIT INT TERM
-	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-		{ stop_tree "${PIDS[i]}"; } 2>/dev/null
-	done
-	PIDS=()
-}
 trap cleanup EXIT
 trap 'cleanup; echo "tcp.sh: interrupted; partial results in $OUT" >&2; exit 130' INT TERM
-
-# start_bg CPU LOGNAME CMD...: runs CMD pinned to CPU, output in
-# $OUT/log/LOGNAME.{out,err}; sets BG_PID.
-start_bg() {
-	local cpu=$1 name=$2
-	shift 2
-	taskset -c "$cpu" "$@" >"$OUT/log/$name.out" 2>"$OUT/log/$name.err" &
-	BG_PID=$!
-	PIDS+=("$BG_PID")
-}
-
-# wait_for SECS CMD...: polls CMD every 50 ms; fails after SECS.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.05
-	done
-}
-
-listening() {
-	[ -n "$(ss -Htln "( sport = :$1 )")" ]
-}
-
-alive() {
-	kill -0 "$1" 2>/dev/null
-}
-
-# Ports 40000-41000 not in use in any TCP state (TIME-WAIT included).
-NEXT_PORT=40000
-alloc_port() {
-	local i p used
-	used=$(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }')
-	for ((i = 0; i <= 1000; i++)); do
-		p=$NEXT_PORT
-		NEXT_PORT=$((p >= 41000 ? 40000 : p + 1))
-		grep -qx "$p" <<<"$used" && continue
-		PORT=$p
-		return 0
-	done
-	die "no free port in 40000-41000"
-}
 
 # ---------------------------------------------------------------- proxies
 
@@ -320,12 +238,6 @@ record() {
 	printf '%s\t%s\t%s\t%s\n' "$ROUND" "$1" "$2" "$3" >>"$RAW"
 }
 
-# calc EXPR: floating point arithmetic; NA when anything is missing.
-calc() {
-	perl -e 'my $r = eval($ARGV[0]); print defined($r) ? $r : "NA"' "$1" \
-	    2>/dev/null || echo NA
-}
-
 # cpu_calc CPU EXPR [WHAT]: EXPR, or NA when the proxy used under 0.1 s of
 # CPU: /proc counts in clock ticks (10 ms), and 6tunnel's 70-odd stalled
 # responses cost it about one tick.
@@ -337,11 +249,6 @@ cpu_calc() {
 		    "too little to divide" >&2
 		echo NA
 	fi
-}
-
-# kv KEY LINE: the value of KEY=... in a "k=v k=v" line.
-kv() {
-	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -1
 }
 
 # Starts a tinysrv or iperf3 backend on a fresh port; sets BPORT, BE_PID.
@@ -526,13 +433,6 @@ if [ "$WAIT_QUIET" = 1 ]; then
 	    echo "tcp.sh: still busy after 30 min; measuring anyway" >&2
 fi
 
-# Which v6front was measured. The run uses a copy taken now, so a build
-# landing in the tree mid-run cannot mix two binaries in one table.
-v6f_id() {
-	[ -x "$1" ] || return 0
-	echo "($("$1" -V 2>&1 | head -1), built $(date -r "$1" '+%F %T')," \
-	    "sha256 $(sha256sum <"$1" | cut -c1-12))"
-}
 V6F_RUN=$OUT/bin/v6front
 V6F_ID=
 if [[ " ${PROXIES[*]} " == *" v6front "* ]]; then

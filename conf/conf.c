@@ -189,6 +189,7 @@ conf_backend_free(struct conf_backend *b)
 	for (i = 0; i < b->nservers; i++)
 		free(b->servers[i].host);
 	free(b->servers);
+	free(b->health.path);
 }
 
 void
@@ -229,6 +230,7 @@ conf_free(struct config *cfg)
 	for (i = 0; i < cfg->nbackends; i++)
 		conf_backend_free(&cfg->backends[i]);
 	free(cfg->backends);
+	free(cfg->resolvers);
 	free(cfg);
 }
 

@@ -62,12 +62,38 @@ enum conf_builtin {
 	CONF_BUILTIN_STATUS,		/* answers with the address it saw */
 };
 
-/* One backend server as written: an IP literal or a DNS name, and a port. */
+/*
+ * One backend server as written: an IP literal or a DNS name, and a port.
+ * A name stands for every A record it resolves to, each with this weight.
+ */
 struct conf_server {
 	char		*host;		/* no brackets; owned by the config */
 	uint16_t	 port;
 	bool		 literal;	/* host is an IP literal: addr is set */
 	struct conf_sockaddr addr;	/* valid only when literal */
+	unsigned	 weight;	/* 0-256, default 1; 0 = never picked */
+};
+
+enum conf_balance {
+	CONF_BALANCE_RR = 0,		/* round_robin (weighted) */
+	CONF_BALANCE_LEASTCONN,		/* least_conn: fewest in flight/weight */
+	CONF_BALANCE_SOURCE,		/* source: client prefix, HRW hashing */
+};
+
+/*
+ * `health:` of a backend.  Present = active checks (a TCP connect, or an
+ * HTTP GET of path expecting 2xx/3xx) every `every`; max_fails > 0 adds
+ * passive checks: that many connect failures in a row from real traffic
+ * mark a server down until active checks succeed rise times.
+ */
+struct conf_health {
+	bool		 on;		/* the section is present */
+	uint64_t	 every;		/* ms between checks; default 5s */
+	uint64_t	 timeout;	/* ms per check; default 2s */
+	int		 rise;		/* successes to come up; default 2 */
+	int		 fall;		/* failures to go down; default 3 */
+	char		*path;		/* HTTP check target; NULL = TCP */
+	int		 max_fails;	/* passive; 0 = off (default) */
 };
 
 struct conf_backend {
@@ -81,6 +107,13 @@ struct conf_backend {
 	int		 pool_max_idle;	/* http: idle connections kept per
 					   server per worker; default 8 */
 	uint64_t	 pool_idle_timeout;	/* ms; default 30s */
+	uint64_t	 resolve_every;	/* ms between DNS lookups of names;
+					   default 30s (a shorter TTL wins) */
+	enum conf_balance balance;	/* default round_robin */
+	int		 source_prefix;	/* IPv6 bits hashed by source; 64 */
+	int		 retries;	/* more servers tried after a failed
+					   connect; default 2 */
+	struct conf_health health;
 };
 
 /*
@@ -200,6 +233,9 @@ struct config {
 	size_t		 nlisteners;
 	struct conf_backend *backends;
 	size_t		 nbackends;
+	struct conf_sockaddr *resolvers;	/* DNS servers; NULL = the
+						   system's resolv.conf */
+	size_t		 nresolvers;
 	unsigned	 refs;		/* private: use conf_ref/conf_unref */
 };
 

@@ -51,6 +51,11 @@ static const struct conf_enum conf_roles[] = {
 static const struct conf_enum conf_modes[] = {
 	{ "tcp", CONF_MODE_TCP }, { "http", CONF_MODE_HTTP }, { NULL, 0 },
 };
+static const struct conf_enum conf_balances[] = {
+	{ "round_robin", CONF_BALANCE_RR },
+	{ "least_conn", CONF_BALANCE_LEASTCONN },
+	{ "source", CONF_BALANCE_SOURCE }, { NULL, 0 },
+};
 static const struct conf_enum conf_builtins[] = {
 	{ "status", CONF_BUILTIN_STATUS }, { NULL, 0 },
 };
@@ -468,23 +473,60 @@ conf_backend_add(struct conf_cx *cx)
 	b->response_timeout = 30 * 1000;
 	b->pool_max_idle = 8;
 	b->pool_idle_timeout = 30 * 1000;
+	b->resolve_every = 30 * 1000;
+	b->balance = CONF_BALANCE_RR;
+	b->source_prefix = 64;
+	b->retries = 2;
+	b->health.every = 5 * 1000;
+	b->health.timeout = 2 * 1000;
+	b->health.rise = 2;
+	b->health.fall = 3;
 	return ((ssize_t)cfg->nbackends++);
 }
 
+/* A server's "host:port". */
 static void
-conf_walk_server(struct conf_cx *cx, const struct conf_node *n,
-    struct conf_server *srv)
+conf_walk_srvaddr(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_server *srv, const char *expect)
 {
 	char host[CONF_HOST_MAX], err[CONF_ERR_LEN];
 	const char *s;
 
-	if ((s = conf_val_str(cx, n, "expected a string")) == NULL)
+	if ((s = conf_val_str(cx, n, expect)) == NULL)
 		return;
 	if (conf_hostport(s, true, host, sizeof(host), &srv->port,
 	    &srv->literal, &srv->addr, err, sizeof(err)) == -1)
 		conf_err(cx, n, "%s", err);
 	else if ((srv->host = strdup(host)) == NULL)
 		cx->oom = true;
+}
+
+/* A server: "host:port", or { address: "host:port", weight: N }. */
+static void
+conf_walk_server(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_server *srv)
+{
+	static const struct conf_key keys[] = {
+		{ "address", CONF_REQ }, { "weight", 0 }, { NULL, 0 },
+	};
+	const struct conf_node *a;
+	struct conf_map m;
+	size_t mark;
+	int w;
+
+	srv->weight = 1;
+	if (n->kind != CONF_N_MAP) {
+		conf_walk_srvaddr(cx, n, srv, "expected a string or a mapping");
+		return;
+	}
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	if ((a = conf_enter(cx, &m, "address", &mark)) != NULL) {
+		conf_walk_srvaddr(cx, a, srv, "expected a string");
+		conf_path_pop(cx, mark);
+	}
+	if (conf_get_int(cx, &m, "weight", 0, 256, &w) == 1)
+		srv->weight = (unsigned)w;
 }
 
 static void
@@ -516,6 +558,58 @@ conf_walk_servers(struct conf_cx *cx, const struct conf_node *n,
 	}
 }
 
+/* An HTTP check target: origin-form, visible ASCII only. */
+static void
+conf_walk_hpath(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_health *h)
+{
+	const char *s;
+	size_t i;
+
+	if ((s = conf_val_str(cx, n, "expected a path like /health")) ==
+	    NULL)
+		return;
+	if (s[0] != '/' || n->len > 1024) {
+		conf_err(cx, n, "expected a path like /health (at most 1024 "
+		    "bytes)");
+		return;
+	}
+	for (i = 0; i < n->len; i++)
+		if ((unsigned char)s[i] <= 0x20 ||
+		    (unsigned char)s[i] >= 0x7f || s[i] == '#') {
+			conf_err(cx, n, "path: only visible ASCII, no '#'");
+			return;
+		}
+	if ((h->path = strdup(s)) == NULL)
+		cx->oom = true;
+}
+
+static void
+conf_walk_health(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_health *h)
+{
+	static const struct conf_key keys[] = {
+		{ "every", 0 }, { "timeout", 0 }, { "rise", 0 },
+		{ "fall", 0 }, { "path", 0 }, { "max_fails", 0 }, { NULL, 0 },
+	};
+	const struct conf_node *v;
+	struct conf_map m;
+	size_t mark;
+
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	h->on = true;
+	conf_get_duration(cx, &m, "every", 1, &h->every);
+	conf_get_duration(cx, &m, "timeout", 1, &h->timeout);
+	conf_get_int(cx, &m, "rise", 1, 100, &h->rise);
+	conf_get_int(cx, &m, "fall", 1, 100, &h->fall);
+	conf_get_int(cx, &m, "max_fails", 0, 100, &h->max_fails);
+	if ((v = conf_enter(cx, &m, "path", &mark)) != NULL) {
+		conf_walk_hpath(cx, v, h);
+		conf_path_pop(cx, mark);
+	}
+}
+
 /* One entry of `backends:`, or a listener's inline backend. */
 static void
 conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
@@ -523,7 +617,9 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 {
 	static const struct conf_key keys[] = {
 		{ "servers", 0 }, { "builtin", 0 }, { "timeouts", 0 },
-		{ "pool", 0 }, { NULL, 0 },
+		{ "pool", 0 }, { "resolve_every", 0 }, { "balance", 0 },
+		{ "source_prefix", 0 }, { "retries", 0 }, { "health", 0 },
+		{ NULL, 0 },
 	};
 	static const struct conf_key pkeys[] = {
 		{ "max_idle", 0 }, { "idle_timeout", 0 }, { NULL, 0 },
@@ -565,6 +661,52 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 			    &b->pool_max_idle);
 			conf_get_duration(cx, &pm, "idle_timeout", 1,
 			    &b->pool_idle_timeout);
+		}
+		conf_path_pop(cx, mark);
+	}
+	conf_get_duration(cx, &m, "resolve_every", 1000, &b->resolve_every);
+	if (conf_get_enum(cx, &m, "balance", conf_balances, &v) == 1)
+		b->balance = (enum conf_balance)v;
+	conf_get_int(cx, &m, "source_prefix", 0, 128, &b->source_prefix);
+	conf_get_int(cx, &m, "retries", 0, 10, &b->retries);
+	if ((t = conf_enter(cx, &m, "health", &mark)) != NULL) {
+		conf_walk_health(cx, t, &b->health);
+		conf_path_pop(cx, mark);
+	}
+}
+
+/* `resolvers: ["127.0.0.1:53", "[2001:db8::53]:53"]`: DNS servers. */
+static void
+conf_walk_resolvers(struct conf_cx *cx, const struct conf_node *n)
+{
+	char err[CONF_ERR_LEN];
+	const char *s;
+	uint16_t port;
+	bool literal;
+	size_t i, mark;
+
+	if (conf_node_ok(cx, n) == -1)
+		return;
+	if (n->kind != CONF_N_SEQ || n->nkids == 0) {
+		conf_err(cx, n, "expected a sequence of addresses like "
+		    "\"127.0.0.1:53\"");
+		return;
+	}
+	if ((cx->cfg->resolvers = calloc(n->nkids,
+	    sizeof(*cx->cfg->resolvers))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	for (i = 0; i < n->nkids; i++) {
+		mark = conf_path_idx(cx, i);
+		if ((s = conf_val_str(cx, n->kids[i], "expected an address "
+		    "like \"127.0.0.1:53\"")) != NULL) {
+			if (conf_hostport(s, false, NULL, 0, &port, &literal,
+			    &cx->cfg->resolvers[cx->cfg->nresolvers], err,
+			    sizeof(err)) == -1)
+				conf_err(cx, n->kids[i], "%s", err);
+			else
+				cx->cfg->nresolvers++;
 		}
 		conf_path_pop(cx, mark);
 	}
@@ -1741,7 +1883,7 @@ conf_walk(struct conf_cx *cx, const struct conf_node *root)
 		{ "workers", 0 }, { "user", 0 }, { "log_level", 0 },
 		{ "shutdown_timeout", 0 }, { "tunnel", 0 },
 		{ "listeners", 0 }, { "backends", 0 }, { "access_log", 0 },
-		{ NULL, 0 },
+		{ "resolvers", 0 }, { NULL, 0 },
 	};
 	struct config *cfg = cx->cfg;
 	const struct conf_node *v;
@@ -1767,6 +1909,10 @@ conf_walk(struct conf_cx *cx, const struct conf_node *root)
 		cfg->log_level = (enum conf_log_level)e;
 	conf_get_duration(cx, &m, "shutdown_timeout", 0,
 	    &cfg->shutdown_timeout);
+	if ((v = conf_enter(cx, &m, "resolvers", &mark)) != NULL) {
+		conf_walk_resolvers(cx, v);
+		conf_path_pop(cx, mark);
+	}
 	/* Before listeners, so named backends come first in the array. */
 	if ((v = conf_enter(cx, &m, "backends", &mark)) != NULL) {
 		conf_walk_backends(cx, v);

@@ -899,7 +899,7 @@ static const struct bad bad_rows[] = {
 	/* unknown keys, at each level */
 	{ "workerz: 1\ntunnel: {}\n", "t.yaml:1:1: workerz: unknown key; "
 	    "expected one of workers, user, log_level, shutdown_timeout, "
-	    "tunnel, listeners, backends, access_log", 0 },
+	    "tunnel, listeners, backends, access_log, resolvers", 0 },
 	{ "listeners:\n  - name: a\n    bnid: \"[::1]:1\"\n",
 	    "t.yaml:2:5: listeners[0]: missing required key \"bind\"", 3 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    backend: b\n"
@@ -986,8 +986,38 @@ static const struct bad bad_rows[] = {
 	    "tunnel.update.password_file: expected a string", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
-	    "    balance: rr\n", "t.yaml:5:5: backends.b.balance: unknown key; "
-	    "expected one of servers, builtin, timeouts, pool", 1 },
+	    "    balance: rr\n", "t.yaml:5:14: backends.b.balance: expected "
+	    "one of round_robin, least_conn, source", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    health: {every: 1s, rize: 2}\n", "t.yaml:5:25: "
+	    "backends.b.health.rize: unknown key; expected one of every, "
+	    "timeout, rise, fall, path, max_fails", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    health: {path: health}\n", "t.yaml:5:20: "
+	    "backends.b.health.path: expected a path like /health (at most "
+	    "1024 bytes)", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    source_prefix: 129\n", "t.yaml:5:20: "
+	    "backends.b.source_prefix: source_prefix 129 not in 0-128", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2'}\nbackends:\n  b:\n    servers: [{address: \"a:1\", "
+	    "weight: 257}]\n", "t.yaml:4:40: backends.b.servers[0].weight: "
+	    "weight 257 not in 0-256", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2'}\nbackends:\n  b:\n    servers: [{weight: 2}]\n",
+	    "t.yaml:4:15: backends.b.servers[0]: missing required key "
+	    "\"address\"", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2'}\nresolvers: [\"dns.example:53\"]\n",
+	    "t.yaml:2:13: resolvers[0]: expected [ipv6]:port or ipv4:port", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    balanse: rr\n", "t.yaml:5:5: backends.b.balanse: unknown key; "
+	    "expected one of servers, builtin, timeouts, pool, resolve_every, "
+	    "balance, source_prefix, retries, health", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    timeouts: {first_byte: 1s}\n", "t.yaml:5:16: "
@@ -1003,7 +1033,7 @@ static const struct bad bad_rows[] = {
 	    "one of max_idle, idle_timeout", 1 },
 	{ "\"\": 1\ntunnel: {}\n", "t.yaml:1:1: \"\": unknown key; expected "
 	    "one of workers, user, log_level, shutdown_timeout, tunnel, "
-	    "listeners, backends, access_log", 5 },
+	    "listeners, backends, access_log, resolvers", 5 },
 	/* duplicate keys */
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    bind: \"[::1]:2\"\n    backend: {builtin: status}\n",
@@ -1359,7 +1389,7 @@ static const struct bad bad_rows[] = {
 	    0 },
 	{ "a: &a [x]\nb: [*a, *a, *a]\n", "t.yaml:1:1: a: unknown key; "
 	    "expected one of workers, user, log_level, shutdown_timeout, "
-	    "tunnel, listeners, backends, access_log", 3 },
+	    "tunnel, listeners, backends, access_log, resolvers", 3 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    backend: *b\n",
 	    "t.yaml:4:14: listeners[0].backend: anchors and aliases are not "
 	    "supported", 1 },
@@ -1374,7 +1404,8 @@ static const struct bad bad_rows[] = {
 	    "t.yaml:1:35: nested deeper than 32 levels", 1 },
 	{ "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
 	    "t.yaml:1:1: a: unknown key; expected one of workers, user, "
-	    "log_level, shutdown_timeout, tunnel, listeners, backends, access_log", 2 },
+	    "log_level, shutdown_timeout, tunnel, listeners, backends, access_log, "
+	    "resolvers", 2 },
 };
 
 static void
@@ -1427,7 +1458,7 @@ test_many(void)
 	    "second in file order");
 	is_str(errs.msg[3], "t.yaml:3:1: bogus: unknown key; expected one of "
 	    "workers, user, log_level, shutdown_timeout, tunnel, listeners, "
-	    "backends, access_log", "last in file order");
+	    "backends, access_log, resolvers", "last in file order");
 	ok(load("{}", &errs) == NULL, "a second load");
 	is_int((long long)errs.n, 5, "appends to errs");
 	conf_errs_free(&errs);
@@ -1503,7 +1534,7 @@ test_files(void)
 	ok(conf_load(path, &errs) == NULL, "bad file");
 	(void)snprintf(want, sizeof(want), "%s:2:1: bind: unknown key; "
 	    "expected one of workers, user, log_level, shutdown_timeout, "
-	    "tunnel, listeners, backends, access_log", path);
+	    "tunnel, listeners, backends, access_log, resolvers", path);
 	is_str(errs.n > 0 ? errs.msg[0] : NULL, want, "named by its path");
 	conf_errs_free(&errs);
 	unlink(path);
@@ -1659,6 +1690,58 @@ test_access_log(void)
 	conf_unref(cfg);
 }
 
+static void
+test_backend_keys(void)
+{
+	struct conf_errs	 errs = { NULL, 0 };
+	struct config		*cfg;
+	const struct conf_backend *b;
+
+	cfg = load("resolvers: [\"127.0.0.1:5353\", \"[::1]:53\"]\n"
+	    "listeners:\n"
+	    "  - name: a\n    bind: \"[::1]:1\"\n    backend: b\n"
+	    "  - name: c\n    bind: \"[::1]:2\"\n    backend: d\n"
+	    "backends:\n"
+	    "  b:\n"
+	    "    servers: [\"127.0.0.1:1\", {address: \"be.test:80\", "
+	    "weight: 3}, {address: \"127.0.0.2:2\", weight: 0}]\n"
+	    "    resolve_every: 5s\n    balance: source\n"
+	    "    source_prefix: 56\n    retries: 0\n"
+	    "    health: {every: 1s, timeout: 500ms, rise: 1, fall: 2, "
+	    "path: /health?x=1, max_fails: 4}\n"
+	    "  d: { servers: [\"127.0.0.1:1\"] }\n", &errs);
+	if (!ok(cfg != NULL, "backend keys load")) {
+		if (errs.n > 0)
+			diag("%s", errs.msg[0]);
+		conf_errs_free(&errs);
+		return;
+	}
+	ok(cfg->nresolvers == 2 && strcmp(cfg->resolvers[0].text,
+	    "127.0.0.1:5353") == 0 && strcmp(cfg->resolvers[1].text,
+	    "[::1]:53") == 0, "resolvers");
+	b = &cfg->backends[0];
+	ok(b->nservers == 3 && b->servers[0].weight == 1 &&
+	    b->servers[1].weight == 3 && !b->servers[1].literal &&
+	    strcmp(b->servers[1].host, "be.test") == 0 &&
+	    b->servers[1].port == 80 && b->servers[2].weight == 0,
+	    "servers: string and map forms, weights");
+	ok(b->resolve_every == 5000 && b->balance == CONF_BALANCE_SOURCE &&
+	    b->source_prefix == 56 && b->retries == 0, "balance keys");
+	ok(b->health.on && b->health.every == 1000 &&
+	    b->health.timeout == 500 && b->health.rise == 1 &&
+	    b->health.fall == 2 && b->health.max_fails == 4 &&
+	    b->health.path != NULL && strcmp(b->health.path, "/health?x=1") ==
+	    0, "health");
+	b = &cfg->backends[1];
+	ok(b->resolve_every == 30000 && b->balance == CONF_BALANCE_RR &&
+	    b->source_prefix == 64 && b->retries == 2 && !b->health.on &&
+	    b->health.every == 5000 && b->health.timeout == 2000 &&
+	    b->health.rise == 2 && b->health.fall == 3 &&
+	    b->health.max_fails == 0 && b->health.path == NULL,
+	    "backend defaults");
+	conf_unref(cfg);
+}
+
 int
 main(void)
 {
@@ -1678,5 +1761,6 @@ main(void)
 	test_tunnel_equal();
 	test_examples();
 	test_access_log();
+	test_backend_keys();
 	return (done_testing());
 }

@@ -20,7 +20,7 @@ CPPFLAGS += -I. -D_GNU_SOURCE -DV6F_VERSION='"$(VERSION)"'
 CFLAGS	+= -std=c11 $(OPT) $(WARN) $(SAN) -pthread \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS	+= $(SAN) -pthread
-LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 # Every module folder compiles into the daemon; main() lives in proxy/main.c.
 MODULES	:= conf log tunnel proxy

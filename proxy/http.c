@@ -92,6 +92,11 @@ struct px_http {
 	enum px_http_phase	 phase;
 	enum px_http_srv	 srv;
 	const struct conf_sockaddr *srv_addr;	/* borrowed from s.gen */
+	struct px_server	*sv;		/* borrowed from s.gen */
+	bool			 sv_busy;	/* counted in sv's inflight */
+	struct px_server	*tried[PX_TRIES_MAX];	/* this request's
+						   failed connects */
+	int			 ntried;
 	bool			 srv_wdead;	/* backend stopped reading */
 	bool			 srv_keep;	/* backend conn reusable */
 	bool			 cli_keep;	/* client conn continues */
@@ -151,6 +156,7 @@ struct px_http {
 };
 
 static void	px_http_run(struct px_http *);
+static int	px_http_connfail(struct px_http *, int);
 static void	px_http_read(evutil_socket_t, short, void *);
 static void	px_http_write(evutil_socket_t, short, void *);
 
@@ -183,6 +189,9 @@ px_http_srv_drop(struct px_http *h)
 	}
 	h->assigned[PX_SRV] = false;
 	h->srv = PX_HS_NONE;
+	if (h->sv_busy)
+		px_server_release(h->sv);
+	h->sv_busy = false;
 	h->eof[PX_SRV] = false;
 	h->srv_wdead = false;
 	h->in[PX_SRV].off = h->in[PX_SRV].len = 0;
@@ -885,11 +894,20 @@ px_http_connect(struct px_http *h, bool fresh)
 	int	 fd;
 
 	pb = px_gen_backend(h->s.gen, h->s.ln->backend);
-	if (!fresh)
-		h->srv_addr = px_worker_pick(h->s.wk, h->s.gen, pb);
+	if (!fresh) {
+		h->sv = px_balance_pick(h->s.wk, pb,
+		    (const struct sockaddr *)&h->s.cli_addr, NULL, 0);
+		if (h->sv == NULL) {
+			(void)snprintf(why, sizeof(why), "backend %s: no "
+			    "server is up", pb->conf->name);
+			return (px_http_fail(h, 503, why));
+		}
+		h->srv_addr = &h->sv->addr;
+	}
+	px_server_take(h->sv);
+	h->sv_busy = true;
 	h->srv_reused = false;
-	if (!fresh &&
-	    (fd = px_pool_get(h->s.wk, h->s.gen, h->srv_addr)) != -1) {
+	if (!fresh && (fd = px_pool_get(h->s.wk, h->sv)) != -1) {
 		h->fd[PX_SRV] = fd;
 		event_assign(h->rev[PX_SRV], h->s.wk->base, fd,
 		    EV_READ | EV_PERSIST, px_http_read, h);
@@ -918,14 +936,51 @@ px_http_connect(struct px_http *h, bool fresh)
 	h->assigned[PX_SRV] = true;
 	h->t_conn = px_now_ms();
 	h->lg_conn_t0 = px_http_us();
+	if (h->ntried < PX_TRIES_MAX)
+		h->tried[h->ntried++] = h->sv;
 	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
-	    h->srv_addr->len) == -1 && errno != EINPROGRESS) {
-		(void)snprintf(why, sizeof(why), "connect %s: %s",
-		    h->srv_addr->text, strerror(errno));
-		return (px_http_fail(h, 502, why));
-	}
+	    h->srv_addr->len) == -1 && errno != EINPROGRESS)
+		return (px_http_connfail(h, errno));
 	h->srv = PX_HS_CONNECTING;
 	return (0);
+}
+
+/*
+ * A connect failed with e, so the backend saw no byte of the request:
+ * whatever its method, it goes to another server while `retries` allow,
+ * else the client gets 502 (504 after a timeout).  -1: session gone.
+ */
+static int
+px_http_connfail(struct px_http *h, int e)
+{
+	const struct conf_backend	*b = h->s.ln->backend;
+	struct px_hout			*o = &h->out[PX_SRV];
+	size_t				 off = o->off, len = o->len;
+	const char			*what = e == ETIMEDOUT ? "timed out" :
+					    strerror(e);
+	char				 why[160];
+	struct px_server		*next;
+
+	px_server_connect_done(h->sv, false, what);
+	(void)snprintf(why, sizeof(why), "connect %s: %s", h->srv_addr->text,
+	    what);
+	if (h->ntried <= b->retries && (next = px_balance_pick(h->s.wk,
+	    px_gen_backend(h->s.gen, b), (const struct sockaddr *)&h->s.cli_addr,
+	    h->tried, (size_t)h->ntried)) != NULL) {
+		px_log(CONF_LOG_INFO, "%s: %s: %s; trying %s (attempt %d of "
+		    "at most %d)", h->s.ln->name, px_sess_peer(&h->s), why,
+		    next->addr.text, h->ntried + 1, b->retries + 1);
+		/* What waits for the backend stays: none of it went. */
+		px_http_srv_drop(h);
+		o->off = off;
+		o->len = len;
+		h->sv = next;
+		h->srv_addr = &next->addr;
+		return (px_http_connect(h, true));
+	}
+	if (e == ECONNREFUSED)
+		h->lg_end = "srv_refused";
+	return (px_http_fail(h, e == ETIMEDOUT ? 504 : 502, why));
 }
 
 /* RFC 9110 section 9.2.2. */
@@ -994,6 +1049,7 @@ px_http_req_start(struct px_http *h, size_t hlen)
 		h->t_sent = px_now_ms();
 	h->retried = false;
 	h->rhead_len = 0;
+	h->ntried = 0;
 	if (h->req.framing == PX_H1_BODY_NONE && px_http_idempotent(h)) {
 		struct px_hout *o = &h->out[PX_SRV];
 		char *np = realloc(h->rhead, px_hout_pending(o));
@@ -1278,8 +1334,7 @@ px_http_done(struct px_http *h)
 		event_del(h->wev[PX_SRV]);
 		h->fd[PX_SRV] = -1;
 		px_http_srv_drop(h);
-		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, h->srv_addr,
-		    fd);
+		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, h->sv, fd);
 	} else
 		px_http_srv_drop(h);
 	if (!h->cli_keep) {
@@ -1377,9 +1432,7 @@ px_http_timeout(evutil_socket_t fd, short ev, void *arg)
 			return;
 		break;
 	case 2:
-		(void)snprintf(why, sizeof(why), "connect %s: timed out",
-		    h->srv_addr->text);
-		if (px_http_fail(h, 504, why) == -1)
+		if (px_http_connfail(h, ETIMEDOUT) == -1)
 			return;
 		break;
 	case 3:
@@ -1415,18 +1468,14 @@ px_http_connected(struct px_http *h)
 {
 	int		e = 0;
 	socklen_t	len = sizeof(e);
-	char		why[160];
 
 	if (getsockopt(h->fd[PX_SRV], SOL_SOCKET, SO_ERROR, &e, &len) == -1)
 		e = errno;
 	if (e != 0) {
-		(void)snprintf(why, sizeof(why), "connect %s: %s",
-		    h->srv_addr->text, strerror(e));
-		if (e == ECONNREFUSED)
-			h->lg_end = "srv_refused";
-		if (px_http_fail(h, 502, why) == -1)
+		if (px_http_connfail(h, e) == -1)
 			return;
 	} else {
+		px_server_connect_done(h->sv, true, NULL);
 		h->srv = PX_HS_READY;
 		h->lg_conn_us = (int64_t)(px_http_us() - h->lg_conn_t0);
 	}

@@ -148,9 +148,11 @@ px_log_listeners(const struct px_lset *ls)
 	for (i = 0; i < ls->n; i++) {
 		const struct conf_listener	*ln = ls->b[i].ln;
 		const struct px_backend		*pb;
+		const struct px_srvset		*set;
 		const char			*mode;
 
 		pb = px_gen_backend(g, ln->backend);
+		set = px_backend_set(pb);
 		mode = ln->mode == CONF_MODE_HTTP ? "http" : "tcp";
 		if (ln->backend->builtin == CONF_BUILTIN_STATUS)
 			px_log(CONF_LOG_INFO, "listening on %s (listener %s, "
@@ -160,8 +162,19 @@ px_log_listeners(const struct px_lset *ls)
 			px_log(CONF_LOG_INFO, "listening on %s (listener %s, "
 			    "%s -> backend %s: %s%s)", ls->b[i].ls->addr.text,
 			    ln->name, mode, ln->backend->name,
-			    pb->addrs[0].text, pb->naddrs > 1 ? " and more" : "");
+			    set->n > 0 ? set->srv[0]->addr.text : "-",
+			    set->n > 1 ? " and more" : "");
 	}
+}
+
+/* Servers left a DNS answer: every worker closes their idle connections. */
+static void
+px_sweep(void)
+{
+	int i;
+
+	for (i = 0; i < px.nwk; i++)
+		px_worker_cmd(px.wk[i], PX_WK_SWEEP);
 }
 
 static void
@@ -209,8 +222,17 @@ px_reload(void)
 		    "generation %u", err, px.gen_id);
 		return;
 	}
+	if (px_backend_start(ls->gen, px.base, px_sweep, err,
+	    sizeof(err)) == -1) {
+		px_backend_stop(ls->gen);
+		px_lset_unref(ls);
+		px_log(CONF_LOG_ERR, "%s; reload failed, still serving "
+		    "generation %u", err, px.gen_id);
+		return;
+	}
 	for (i = 0; i < px.nwk; i++)
 		px_worker_swap(px.wk[i], ls);
+	px_backend_stop(px.lset->gen);
 	px_lset_unref(px.lset);
 	px.lset = ls;
 	px.gen_id++;
@@ -254,6 +276,7 @@ px_shutdown(int sig)
 	for (i = 0; i < px.nwk; i++)
 		px_worker_cmd(px.wk[i], PX_WK_STOP);
 	/* The sockets close once every worker has let go of them too. */
+	px_backend_stop(px.lset->gen);
 	px_lset_unref(px.lset);
 	px.lset = NULL;
 }
@@ -414,6 +437,12 @@ px_run(struct config *cfg)
 		if (px.alog_ev != NULL)
 			event_add(px.alog_ev, &tv);
 	}
+	if (px_backend_start(px.lset->gen, px.base, px_sweep, err,
+	    sizeof(err)) == -1) {
+		px_log(CONF_LOG_CRIT, "%s", err);
+		px_tun_stop();
+		return (1);
+	}
 	if (px_start_workers() == -1) {
 		px_tun_stop();
 		return (1);
@@ -428,7 +457,10 @@ px_run(struct config *cfg)
 	for (i = 0; i < (size_t)px.nwk; i++)
 		px_worker_free(px.wk[i]);
 	free(px.wk);
+	if (px.lset != NULL)
+		px_backend_stop(px.lset->gen);
 	px_lset_unref(px.lset);
+	px_dns_shutdown(px.base);
 	/* Every session has written its line: flush them all. */
 	px_alog_close_all(&px.alogs);
 	if (px.alog_ev != NULL)

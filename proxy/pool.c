@@ -6,9 +6,11 @@
  *
  * A parked connection is watched for reading: a backend sends nothing
  * unasked, so any byte or a FIN means it is closing and it is dropped at
- * once rather than handed to a request.  Each entry holds a reference to
- * its generation, so its server address stays valid; a reload leaves old
- * entries to expire.
+ * once rather than handed to a request.  Entries are keyed by the server
+ * object; each holds a reference to its generation, so the server stays
+ * valid; a reload leaves old entries to expire.  Connections to a server
+ * that is draining (it left its DNS answer) or down are closed rather
+ * than reused (px_pool_sweep, run when a server starts draining).
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -21,7 +23,7 @@ struct px_idle {
 	TAILQ_ENTRY(px_idle)	 entry;
 	struct px_worker	*wk;	/* borrowed */
 	struct px_gen		*gen;	/* counted ref */
-	const struct conf_sockaddr *addr;	/* borrowed from gen */
+	struct px_server	*sv;	/* borrowed from gen */
 	int			 fd;	/* owned */
 	struct event		*ev;	/* owned */
 };
@@ -44,7 +46,7 @@ px_pool_event(evutil_socket_t fd, short what, void *arg)
 
 void
 px_pool_put(struct px_worker *wk, struct px_gen *gen,
-    const struct conf_backend *b, const struct conf_sockaddr *addr, int fd)
+    const struct conf_backend *b, struct px_server *sv, int fd)
 {
 	struct px_idle	*pi, *oldest = NULL;
 	struct timeval	 tv = px_ms_tv(b->pool_idle_timeout);
@@ -52,7 +54,7 @@ px_pool_put(struct px_worker *wk, struct px_gen *gen,
 
 	for (pi = TAILQ_LAST(&wk->idle, px_idlelist); pi != NULL;
 	    pi = TAILQ_PREV(pi, px_idlelist, entry))
-		if (pi->addr == addr) {
+		if (pi->sv == sv) {
 			oldest = pi;
 			n++;
 		}
@@ -68,7 +70,7 @@ px_pool_put(struct px_worker *wk, struct px_gen *gen,
 		return;
 	}
 	pi->wk = wk;
-	pi->addr = addr;
+	pi->sv = sv;
 	pi->fd = fd;
 	pi->ev = event_new(wk->base, fd, EV_READ, px_pool_event, pi);
 	if (pi->ev == NULL || event_add(pi->ev, &tv) == -1) {
@@ -82,18 +84,30 @@ px_pool_put(struct px_worker *wk, struct px_gen *gen,
 	TAILQ_INSERT_TAIL(&wk->idle, pi, entry);
 }
 
-int
-px_pool_get(struct px_worker *wk, const struct px_gen *gen,
-    const struct conf_sockaddr *addr)
+/* A parked connection that must not take another request. */
+static bool
+px_pool_stale(const struct px_idle *pi)
 {
-	struct px_idle	*pi, *hit = NULL;
+	return (__atomic_load_n(&pi->sv->draining, __ATOMIC_RELAXED) ||
+	    !__atomic_load_n(&pi->sv->up, __ATOMIC_RELAXED));
+}
+
+int
+px_pool_get(struct px_worker *wk, struct px_server *sv)
+{
+	struct px_idle	*pi, *nx, *hit = NULL;
 	int		 fd;
 
 	/* The newest: the one least likely to be timed out by the server. */
-	for (pi = TAILQ_FIRST(&wk->idle); pi != NULL;
-	    pi = TAILQ_NEXT(pi, entry))
-		if (pi->addr == addr && pi->gen == gen)
+	for (pi = TAILQ_FIRST(&wk->idle); pi != NULL; pi = nx) {
+		nx = TAILQ_NEXT(pi, entry);
+		if (pi->sv != sv)
+			continue;
+		if (px_pool_stale(pi))
+			px_pool_drop(pi);
+		else
 			hit = pi;
+	}
 	if ((pi = hit) == NULL)
 		return (-1);
 	fd = pi->fd;
@@ -112,4 +126,16 @@ px_pool_flush(struct px_worker *wk)
 
 	while ((pi = TAILQ_FIRST(&wk->idle)) != NULL)
 		px_pool_drop(pi);
+}
+
+void
+px_pool_sweep(struct px_worker *wk)
+{
+	struct px_idle *pi, *nx;
+
+	for (pi = TAILQ_FIRST(&wk->idle); pi != NULL; pi = nx) {
+		nx = TAILQ_NEXT(pi, entry);
+		if (px_pool_stale(pi))
+			px_pool_drop(pi);
+	}
 }

@@ -42,14 +42,139 @@ void	px_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* px_log at CONF_LOG_WARNING. */
 void	px_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- generations (gen.c) ---- */
+/* ---- backend servers (backend.c, dns.c, balance.c, health.c) ---- */
 
-/* One resolved backend: every address its servers resolved to. */
+/*
+ * One address a backend forwards to: a literal server, or one A record of
+ * a named one.  Lives as long as its generation (a name that loses an
+ * address and gets it back reuses the object).  Workers read the atomic
+ * fields without locks; the main thread alone runs DNS and active checks.
+ */
+struct px_hc;
+struct px_backend;
+struct px_gen;
+struct px_worker;
+
+struct px_server {
+	struct conf_sockaddr	 addr;
+	const struct conf_server *cs;	/* borrowed: the entry it came from */
+	struct px_backend	*pb;	/* borrowed: its backend */
+	unsigned		 weight;	/* 0-256 */
+	uint64_t		 hkey;	/* hash of the address, for source */
+	int			 up;	/* atomic: picked only when up */
+	int			 draining;	/* atomic: left the DNS answer */
+	unsigned		 inflight;	/* atomic: sessions using it */
+	unsigned		 fails;	/* atomic: connect failures in a row */
+	/* Main thread only. */
+	struct px_hc		*hc;	/* owned; active check state */
+	bool			 seen_up;	/* state of the last check */
+	int			 hc_ok;	/* checks in a row that passed */
+	int			 hc_bad;	/* ... that failed */
+	struct px_server	*next;	/* every server of the backend */
+};
+
+/*
+ * What workers pick from: the servers in the current DNS answer (and the
+ * literal ones).  Replaced, never changed: a worker loads the pointer with
+ * acquire and may use it for as long as it holds the generation, since a
+ * replaced set is kept until the generation goes.
+ */
+struct px_srvset {
+	struct px_server	**srv;	/* owned array; servers borrowed */
+	size_t			  n;
+	struct px_srvset	 *prev;	/* an older set, kept */
+};
+
+struct px_dnsname;
+
+/* One backend of a generation and its servers. */
 struct px_backend {
 	const struct conf_backend *conf;	/* borrowed from gen->cfg */
-	struct conf_sockaddr	*addrs;	/* owned; >= 1 unless builtin */
-	size_t			 naddrs;
+	struct px_srvset	*set;	/* atomic; owned with its prevs */
+	struct px_server	*all;	/* owned list */
+	size_t			 idx;	/* in gen->backends */
+	struct px_dnsname	**names;	/* owned; one per named server */
+	size_t			 nnames;
+	struct event_base	*base;	/* main's, while started; else NULL */
 };
+
+/* The backend's current server set (acquire load). */
+const struct px_srvset *px_backend_set(const struct px_backend *);
+
+/*
+ * Resolves every named server of every backend of g (the config's
+ * `resolvers:`, else /etc/resolv.conf), blocking; fills the first sets.
+ * -1 + err naming the backend and host that did not resolve.
+ */
+int	px_backend_init(struct px_gen *g, char *err, size_t errlen);
+
+/* Frees what px_backend_init made (from px_gen_unref, any thread). */
+void	px_backend_free(struct px_gen *g);
+
+/*
+ * Main thread: starts re-resolution and health checks of g on base;
+ * swept() runs after servers left a set, so workers drop their idle
+ * connections.  -1 + err.
+ */
+int	px_backend_start(struct px_gen *g, struct event_base *base,
+	    void (*swept)(void), char *err, size_t errlen);
+
+/* Main thread: stops what px_backend_start started (before the gen goes). */
+void	px_backend_stop(struct px_gen *g);
+
+/* Main thread, at exit: frees the resolver (pending lookups fail). */
+void	px_dns_shutdown(struct event_base *);
+
+/* Main thread: active checks of a server start (again), or stop. */
+void	px_health_start(struct px_server *, struct event_base *);
+void	px_health_stop(struct px_server *);
+
+/* Replaces a backend's set with its servers not draining (main thread). */
+int	px_backend_publish(struct px_backend *);
+
+/* Logs and marks a server up or down; returns true if it changed. */
+bool	px_server_set_up(struct px_server *, bool up, const char *why);
+
+/* Connect attempts a session remembers (retries is at most 10). */
+#define PX_TRIES_MAX	11
+
+/* A session starts or stops using a server (least_conn counts these). */
+void	px_server_take(struct px_server *);
+void	px_server_release(struct px_server *);
+
+/*
+ * The outcome of a connect from real traffic: ok resets the failure count;
+ * a failure counts towards health.max_fails, which marks the server down
+ * until active checks bring it back.
+ */
+void	px_server_connect_done(struct px_server *, bool ok, const char *why);
+
+/*
+ * Picks a server for a new backend connection per the backend's balance,
+ * skipping the ntried in tried.  NULL when no other server is up.
+ */
+struct px_server *px_balance_pick(struct px_worker *,
+		    const struct px_backend *, const struct sockaddr *cli,
+		    struct px_server *const *tried, size_t ntried);
+
+/* 64-bit hash of bytes (seeded), for source hashing. */
+uint64_t px_hash64(const void *, size_t, uint64_t seed);
+
+/*
+ * The source-hash key of a client: the IPv4 address (IPv4-mapped IPv6
+ * counts as IPv4) or the IPv6 address masked to prefix bits.
+ */
+uint64_t px_balance_source_key(const struct sockaddr *, int prefix);
+
+/*
+ * Rendezvous (HRW) choice: the index among n servers (hkey[i], weight[i])
+ * with the best weighted score for key; -1 if every weight is 0.  Removing
+ * one server moves only the keys that were on it.
+ */
+ssize_t	px_balance_hrw(uint64_t key, const uint64_t *hkey,
+	    const unsigned *weight, size_t n);
+
+/* ---- generations (gen.c) ---- */
 
 /*
  * A generation: one loaded config plus what was resolved for it.  Sessions
@@ -193,6 +318,7 @@ struct px_worker {
 #define PX_WK_SWAP	0x1	/* take next_lset */
 #define PX_WK_STOP	0x2	/* stop accepting; exit when idle */
 #define PX_WK_ABORT	0x4	/* close every session now and exit */
+#define PX_WK_SWEEP	0x8	/* drop idle conns of servers gone or down */
 
 /* Creates worker idx (its base and control channel); NULL + err. */
 struct px_worker *px_worker_new(int idx, char *err, size_t errlen);
@@ -209,9 +335,6 @@ void	px_worker_cmd(struct px_worker *, int cmd);
 /* Joins the thread and frees the worker. */
 void	px_worker_free(struct px_worker *);
 
-/* Picks the next address of a backend for this worker (round robin). */
-const struct conf_sockaddr *px_worker_pick(struct px_worker *,
-		    const struct px_gen *, const struct px_backend *);
 
 /* ---- sessions (tcp.c, status.c) ---- */
 
@@ -284,11 +407,16 @@ void	px_status_close(struct px_sess *, const char *why);
  * server already has pool max_idle parked in this worker.
  */
 void	px_pool_put(struct px_worker *, struct px_gen *,
-	    const struct conf_backend *, const struct conf_sockaddr *, int fd);
+	    const struct conf_backend *, struct px_server *, int fd);
 
-/* A parked connection to addr of this gen, or -1; the caller owns it. */
-int	px_pool_get(struct px_worker *, const struct px_gen *,
-	    const struct conf_sockaddr *);
+/*
+ * A parked connection to server srv, or -1; the caller owns it.  Drops
+ * the ones it passes whose server is draining or down.
+ */
+int	px_pool_get(struct px_worker *, struct px_server *srv);
+
+/* Closes the parked connections whose server is draining or down. */
+void	px_pool_sweep(struct px_worker *);
 
 /* Closes every parked connection of the worker. */
 void	px_pool_flush(struct px_worker *);

@@ -32,6 +32,13 @@
 
 enum { PX_CLI = 0, PX_SRV = 1 };
 
+struct px_tcp;
+
+static int	px_tcp_connect(struct px_tcp *);
+static int	px_tcp_next(struct px_tcp *, int);
+static void	px_tcp_read(evutil_socket_t, short, void *);
+static void	px_tcp_write(evutil_socket_t, short, void *);
+
 #define PX_TCP_READS_MAX	4	/* reads per wake-up, for fairness */
 
 /* Bytes read from side `from` on their way to the other side. */
@@ -52,6 +59,11 @@ struct px_tcp {
 	struct event		*idle;		/* in this allocation */
 	bool			 assigned;	/* the events are set up */
 	const struct conf_sockaddr *srv_addr;	/* borrowed from s.gen */
+	struct px_server	*sv;		/* borrowed from s.gen; counted
+						   in its inflight */
+	struct px_server	*next;		/* borrowed; to try next */
+	struct px_server	*tried[PX_TRIES_MAX];	/* connects failed */
+	int			 ntried;
 	uint64_t		 last;		/* ms, last byte either way */
 	bool			 connected;
 	struct px_dir		 dir[2];	/* [i]: read from side i */
@@ -138,6 +150,8 @@ px_tcp_close(struct px_sess *s, const char *why)
 	}
 	if (t->assigned)
 		event_del(t->idle);
+	if (t->sv != NULL)
+		px_server_release(t->sv);
 	px_sess_fini(s);
 	free(t);
 }
@@ -294,6 +308,100 @@ px_tcp_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Connects to a server picked for this session; one whose connect fails at
+ * once is followed by the next (px_tcp_next).  -1 when the session ended.
+ */
+static int
+px_tcp_connect(struct px_tcp *t)
+{
+	const struct px_backend	*pb;
+	struct px_worker	*wk = t->s.wk;
+	struct timeval		 tv;
+
+	pb = px_gen_backend(t->s.gen, t->s.ln->backend);
+	for (;;) {
+		if (t->sv != NULL)
+			px_server_release(t->sv);
+		t->sv = t->next;
+		t->next = NULL;
+		if (t->sv == NULL)
+			t->sv = px_balance_pick(wk, pb,
+			    (const struct sockaddr *)&t->s.cli_addr, NULL, 0);
+		if (t->sv == NULL) {
+			px_log(CONF_LOG_INFO, "%s: %s: backend %s: no server "
+			    "is up; closing", t->s.ln->name,
+			    px_sess_peer(&t->s), pb->conf->name);
+			t->end = "srv_unavailable";
+			px_tcp_close(&t->s, "no server");
+			return (-1);
+		}
+		px_server_take(t->sv);
+		t->srv_addr = &t->sv->addr;
+		if (t->ntried < PX_TRIES_MAX)
+			t->tried[t->ntried++] = t->sv;
+		t->fd[PX_SRV] = socket(t->srv_addr->ss.ss_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (t->fd[PX_SRV] == -1 || px_sock_tune(t->fd[PX_SRV]) == -1) {
+			px_log(CONF_LOG_ERR, "%s: %s -> %s: socket: %s",
+			    t->s.ln->name, px_sess_peer(&t->s),
+			    t->srv_addr->text, strerror(errno));
+			px_tcp_close(&t->s, "setup failed");
+			return (-1);
+		}
+		event_del(t->rev[PX_SRV]);
+		event_del(t->wev[PX_SRV]);
+		event_assign(t->rev[PX_SRV], wk->base, t->fd[PX_SRV],
+		    EV_READ | EV_PERSIST, px_tcp_read, t);
+		event_assign(t->wev[PX_SRV], wk->base, t->fd[PX_SRV],
+		    EV_WRITE | EV_PERSIST, px_tcp_write, t);
+		if (connect(t->fd[PX_SRV],
+		    (const struct sockaddr *)&t->srv_addr->ss,
+		    t->srv_addr->len) == -1 && errno != EINPROGRESS) {
+			if (px_tcp_next(t, errno) == 0)
+				continue;
+			return (-1);
+		}
+		/* Writable means connected; the timeout is the connect's. */
+		tv = px_ms_tv(t->s.ln->backend->connect_timeout);
+		event_add(t->wev[PX_SRV], &tv);
+		return (0);
+	}
+}
+
+/*
+ * The connect to t->sv failed with e: logs it, counts it against the
+ * server, and returns 0 when another server may be tried (retries), or
+ * -1 after ending the session.
+ */
+static int
+px_tcp_next(struct px_tcp *t, int e)
+{
+	const struct conf_backend	*b = t->s.ln->backend;
+	const char			*why = e == ETIMEDOUT ? "timed out" :
+					    strerror(e);
+
+	event_del(t->wev[PX_SRV]);
+	close(t->fd[PX_SRV]);
+	t->fd[PX_SRV] = -1;
+	px_server_connect_done(t->sv, false, why);
+	if (t->ntried <= b->retries && (t->next = px_balance_pick(t->s.wk,
+	    px_gen_backend(t->s.gen, b), (const struct sockaddr *)&t->s.cli_addr,
+	    t->tried, (size_t)t->ntried)) != NULL) {
+		px_log(CONF_LOG_INFO, "%s: %s -> %s: connect failed: %s; "
+		    "trying %s (attempt %d of at most %d)", t->s.ln->name,
+		    px_sess_peer(&t->s), t->srv_addr->text, why,
+		    t->next->addr.text, t->ntried + 1, b->retries + 1);
+		return (0);
+	}
+	px_warnx("%s: %s -> %s: connect failed: %s", t->s.ln->name,
+	    px_sess_peer(&t->s), t->srv_addr->text, why);
+	t->end = e == ETIMEDOUT ? "srv_timeout" : e == ECONNREFUSED ?
+	    "srv_refused" : "srv_connect_failed";
+	px_tcp_close(&t->s, "connect failed");
+	return (-1);
+}
+
 /* Connect finished (or failed, or timed out). */
 static void
 px_tcp_connected(struct px_tcp *t, short what)
@@ -307,14 +415,11 @@ px_tcp_connected(struct px_tcp *t, short what)
 	    -1)
 		e = errno;
 	if (e != 0) {
-		px_warnx("%s: %s -> %s: connect failed: %s", t->s.ln->name,
-		    px_sess_peer(&t->s), t->srv_addr->text,
-		    e == ETIMEDOUT ? "timed out" : strerror(e));
-		t->end = e == ETIMEDOUT ? "srv_timeout" : e == ECONNREFUSED ?
-		    "srv_refused" : "srv_connect_failed";
-		px_tcp_close(&t->s, "connect failed");
+		if (px_tcp_next(t, e) == 0)
+			(void)px_tcp_connect(t);
 		return;
 	}
+	px_server_connect_done(t->sv, true, NULL);
 	t->connected = true;
 	if (t->s.gen->alogs != NULL) {
 		struct timespec now;
@@ -375,7 +480,6 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
     const struct sockaddr *sa, socklen_t salen)
 {
 	struct px_tcp		*t;
-	const struct px_backend	*pb;
 	struct timeval		 tv;
 	size_t			 evsz = event_get_struct_event_size();
 	char			*evmem;
@@ -392,18 +496,7 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	t->fd[PX_SRV] = -1;
 	t->connect_us = -1;
 	clock_gettime(CLOCK_REALTIME, &t->begin);
-	pb = px_gen_backend(t->s.gen, lb->ln->backend);
-	t->srv_addr = px_worker_pick(wk, t->s.gen, pb);
 	t->last = px_tcp_clock();
-
-	t->fd[PX_SRV] = socket(t->srv_addr->ss.ss_family,
-	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (t->fd[PX_SRV] == -1 || px_sock_tune(t->fd[PX_SRV]) == -1) {
-		px_log(CONF_LOG_ERR, "%s: %s -> %s: socket: %s", lb->ln->name,
-		    px_sess_peer(&t->s), t->srv_addr->text, strerror(errno));
-		px_tcp_close(&t->s, "setup failed");
-		return;
-	}
 	evmem = (char *)(t + 1);
 	for (i = 0; i < 2; i++) {
 		t->rev[i] = (struct event *)(evmem + (size_t)(2 * i) * evsz);
@@ -420,15 +513,7 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	tv = px_ms_tv(lb->ln->client_idle);
 	evtimer_add(t->idle, &tv);
 
-	if (connect(t->fd[PX_SRV], (const struct sockaddr *)&t->srv_addr->ss,
-	    t->srv_addr->len) == -1 && errno != EINPROGRESS) {
-		px_warn("%s: %s -> %s: connect failed", lb->ln->name,
-		    px_sess_peer(&t->s), t->srv_addr->text);
-		px_tcp_close(&t->s, "connect failed");
+	if (px_tcp_connect(t) == -1)
 		return;
-	}
-	/* Writable means connected; the timeout is the connect timeout. */
-	tv = px_ms_tv(lb->ln->backend->connect_timeout);
-	event_add(t->wev[PX_SRV], &tv);
 	event_add(t->rev[PX_CLI], NULL);
 }

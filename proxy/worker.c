@@ -141,6 +141,8 @@ px_worker_ctl(evutil_socket_t fd, short what, void *arg)
 		px_worker_listen(wk, next);
 	else
 		px_lset_unref(next);
+	if (cmd & PX_WK_SWEEP)
+		px_pool_sweep(wk);
 	if (cmd & (PX_WK_STOP | PX_WK_ABORT)) {
 		struct px_sess *s, *nx;
 
@@ -301,19 +303,6 @@ px_worker_free(struct px_worker *wk)
 	free(wk->rr);
 	free(wk->scratch);
 	free(wk);
-}
-
-const struct conf_sockaddr *
-px_worker_pick(struct px_worker *wk, const struct px_gen *gen,
-    const struct px_backend *pb)
-{
-	size_t i = (size_t)(pb - gen->backends);
-	unsigned n;
-
-	if (i >= wk->nrr)
-		return (&pb->addrs[0]);
-	n = wk->rr[i]++;
-	return (&pb->addrs[n % pb->naddrs]);
 }
 
 void

@@ -19,7 +19,6 @@
 
 #include "proxy/proxy.h"
 
-#define PX_HC_BUF	256	/* enough for any status line we judge */
 
 struct px_hc {
 	struct px_server	*sv;	/* borrowed */
@@ -90,30 +89,26 @@ px_hc_done(struct px_hc *hc, bool ok, const char *why)
 	evtimer_add(hc->timer, &tv);
 }
 
-/* "HTTP/1.x 200 ..." in buf: 1 pass, 0 fail (why set), -1 need more. */
-static int
-px_hc_status(struct px_hc *hc, bool eof, char *why, size_t whylen)
+int
+px_health_status(const char *buf, size_t len, bool eof, char *why,
+    size_t whylen)
 {
-	char	*eol;
-	int	 st;
+	const char	*eol;
+	int		 st;
 
-	hc->buf[hc->len] = '\0';
-	if ((eol = strstr(hc->buf, "\r\n")) == NULL &&
-	    (eol = strchr(hc->buf, '\n')) == NULL) {
-		if (!eof && hc->len < sizeof(hc->buf) - 1)
+	if ((eol = memchr(buf, '\n', len)) == NULL) {
+		if (!eof && len < PX_HC_BUF - 1)
 			return (-1);
 		(void)snprintf(why, whylen, "no HTTP status line");
 		return (0);
 	}
-	if (eol - hc->buf < 12 || strncmp(hc->buf, "HTTP/1.", 7) != 0 ||
-	    hc->buf[8] != ' ' || hc->buf[9] < '1' || hc->buf[9] > '5' ||
-	    hc->buf[10] < '0' || hc->buf[10] > '9' || hc->buf[11] < '0' ||
-	    hc->buf[11] > '9') {
+	if (eol - buf < 12 || strncmp(buf, "HTTP/1.", 7) != 0 ||
+	    buf[8] != ' ' || buf[9] < '1' || buf[9] > '5' ||
+	    buf[10] < '0' || buf[10] > '9' || buf[11] < '0' || buf[11] > '9') {
 		(void)snprintf(why, whylen, "no HTTP status line");
 		return (0);
 	}
-	st = (hc->buf[9] - '0') * 100 + (hc->buf[10] - '0') * 10 +
-	    (hc->buf[11] - '0');
+	st = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
 	if (st >= 200 && st < 400)
 		return (1);
 	(void)snprintf(why, whylen, "HTTP status %d", st);
@@ -185,7 +180,8 @@ px_hc_io(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	hc->len += (size_t)n;
-	if ((r = px_hc_status(hc, n == 0, why, sizeof(why))) == -1)
+	if ((r = px_health_status(hc->buf, hc->len, n == 0, why,
+	    sizeof(why))) == -1)
 		return;
 	px_hc_done(hc, r == 1, why);
 }

@@ -125,6 +125,16 @@ void	px_backend_stop(struct px_gen *g);
 /* Main thread, at exit: frees the resolver (pending lookups fail). */
 void	px_dns_shutdown(struct event_base *);
 
+#define PX_HC_BUF	256	/* response bytes an HTTP check reads */
+
+/*
+ * Judges the start of an HTTP check's response (len < PX_HC_BUF bytes):
+ * 1 a 2xx or 3xx status line, 0 anything else (why says what), -1 when
+ * more bytes are needed (not at eof, no line end yet).
+ */
+int	px_health_status(const char *buf, size_t len, bool eof, char *why,
+	    size_t whylen);
+
 /* Main thread: active checks of a server start (again), or stop. */
 void	px_health_start(struct px_server *, struct event_base *);
 void	px_health_stop(struct px_server *);

@@ -93,7 +93,7 @@ px_pool_stale(const struct px_idle *pi)
 }
 
 int
-px_pool_get(struct px_worker *wk, struct px_server *sv)
+px_pool_get(struct px_worker *wk, const struct px_server *sv)
 {
 	struct px_idle	*pi, *nx, *hit = NULL;
 	int		 fd;

@@ -423,7 +423,7 @@ void	px_pool_put(struct px_worker *, struct px_gen *,
  * A parked connection to server srv, or -1; the caller owns it.  Drops
  * the ones it passes whose server is draining or down.
  */
-int	px_pool_get(struct px_worker *, struct px_server *srv);
+int	px_pool_get(struct px_worker *, const struct px_server *srv);
 
 /* Closes the parked connections whose server is draining or down. */
 void	px_pool_sweep(struct px_worker *);

@@ -48,8 +48,13 @@ for (1 .. 10) {
 }
 is_deeply(\%seen, { "200 one\n" => 5, "200 two\n" => 5 }, 'both up');
 
-# Server two dies: down within fall (2) checks of 200 ms.
+# After a reload the new generation's servers are checked.
 my $from = length($d->log);
+$d->signal('HUP');
+ok($d->wait_log(qr/reloaded .*: generation 2/, 10, $from), 'reloaded');
+
+# Server two dies: down within fall (2) checks of 200 ms.
+$from = length($d->log);
 my $t0 = time();
 $b2->stop;
 ok($d->wait_log(qr/warning: backend be: server 127\.0\.0\.1:$p2 is down: 2 health checks failed, last: connect: Connection refused/, 3, $from),

@@ -80,9 +80,12 @@ struct px_hout {
 
 struct px_http {
 	struct px_sess		 s;		/* first: the shared part */
-	int			 fd[2];		/* owned; [PX_CLI], [PX_SRV] */
-	struct event		*rev[2];	/* in this allocation */
-	struct event		*wev[2];	/* in this allocation */
+	int			 fd[2];		/* [PX_CLI] owned; [PX_SRV]
+						   that of bc */
+	struct event		*rev[2];	/* [PX_CLI] in this allocation,
+						   [PX_SRV] bc's */
+	struct event		*wev[2];	/* as rev */
+	struct px_bconn		*bc;		/* owned; the backend conn */
 	struct event		*tmo;		/* in this allocation */
 	bool			 assigned[2];	/* rev[i], wev[i] set up */
 	bool			 eof[2];	/* FIN read from side i */
@@ -175,18 +178,26 @@ px_http_reason(int status)
 static void
 px_http_srv_drop(struct px_http *h)
 {
-	if (h->fd[PX_SRV] != -1) {
-		event_del(h->rev[PX_SRV]);
-		event_del(h->wev[PX_SRV]);
-		close(h->fd[PX_SRV]);
-		h->fd[PX_SRV] = -1;
-	}
+	px_bconn_close(h->bc);
+	h->bc = NULL;
+	h->fd[PX_SRV] = -1;
+	h->rev[PX_SRV] = h->wev[PX_SRV] = NULL;
 	h->assigned[PX_SRV] = false;
 	h->srv = PX_HS_NONE;
 	h->eof[PX_SRV] = false;
 	h->srv_wdead = false;
 	h->in[PX_SRV].off = h->in[PX_SRV].len = 0;
 	h->out[PX_SRV].off = h->out[PX_SRV].len = 0;
+}
+
+/* Takes h->bc's socket and events as the backend side. */
+static void
+px_http_attach(struct px_http *h)
+{
+	h->fd[PX_SRV] = h->bc->fd;
+	h->rev[PX_SRV] = h->bc->rev;
+	h->wev[PX_SRV] = h->bc->wev;
+	h->assigned[PX_SRV] = true;
 }
 
 /* Microseconds on the monotonic clock. */
@@ -888,14 +899,9 @@ px_http_connect(struct px_http *h, bool fresh)
 	if (!fresh)
 		h->srv_addr = px_worker_pick(h->s.wk, h->s.gen, pb);
 	h->srv_reused = false;
-	if (!fresh &&
-	    (fd = px_pool_get(h->s.wk, h->s.gen, h->srv_addr)) != -1) {
-		h->fd[PX_SRV] = fd;
-		event_assign(h->rev[PX_SRV], h->s.wk->base, fd,
-		    EV_READ | EV_PERSIST, px_http_read, h);
-		event_assign(h->wev[PX_SRV], h->s.wk->base, fd,
-		    EV_WRITE | EV_PERSIST, px_http_write, h);
-		h->assigned[PX_SRV] = true;
+	if (!fresh && (h->bc = px_pool_get(h->s.wk, h->s.gen, h->srv_addr,
+	    h)) != NULL) {
+		px_http_attach(h);
 		h->srv = PX_HS_READY;
 		h->srv_reused = true;
 		return (0);
@@ -910,12 +916,12 @@ px_http_connect(struct px_http *h, bool fresh)
 			close(fd);
 		return (px_http_fail(h, 503, "no socket for the backend"));
 	}
-	h->fd[PX_SRV] = fd;
-	event_assign(h->rev[PX_SRV], h->s.wk->base, fd, EV_READ | EV_PERSIST,
-	    px_http_read, h);
-	event_assign(h->wev[PX_SRV], h->s.wk->base, fd, EV_WRITE | EV_PERSIST,
-	    px_http_write, h);
-	h->assigned[PX_SRV] = true;
+	if ((h->bc = px_bconn_new(h->s.wk, fd, h->srv_addr, px_http_read,
+	    px_http_write, h)) == NULL) {
+		close(fd);
+		return (px_http_fail(h, 503, "out of memory"));
+	}
+	px_http_attach(h);
 	h->t_conn = px_now_ms();
 	h->lg_conn_t0 = px_http_us();
 	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
@@ -1272,14 +1278,11 @@ px_http_done(struct px_http *h)
 	    !h->eof[PX_SRV];
 	px_h1_reset(&h->req);
 	if (h->srv_keep) {
-		int fd = h->fd[PX_SRV];
+		struct px_bconn *bc = h->bc;
 
-		event_del(h->rev[PX_SRV]);
-		event_del(h->wev[PX_SRV]);
-		h->fd[PX_SRV] = -1;
+		h->bc = NULL;
 		px_http_srv_drop(h);
-		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, h->srv_addr,
-		    fd);
+		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, bc);
 	} else
 		px_http_srv_drop(h);
 	if (!h->cli_keep) {
@@ -1444,8 +1447,8 @@ px_http_recv(struct px_http *h, int i)
 		in->off = in->len = 0;
 	for (round = 0; round < PX_HTTP_READS_MAX && in->len < in->cap;
 	    round++) {
-		ssize_t n = recv(h->fd[i], in->p + in->len, in->cap - in->len,
-		    0);
+		size_t	room = in->cap - in->len;
+		ssize_t	n = recv(h->fd[i], in->p + in->len, room, 0);
 
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return (0);
@@ -1481,6 +1484,10 @@ px_http_recv(struct px_http *h, int i)
 			    in->off == 0)
 				h->t_head = h->t_io;
 		}
+		/* A short read emptied the socket: asking again would only
+		 * cost an EAGAIN. */
+		if ((size_t)n < room)
+			break;
 	}
 	return (0);
 }
@@ -1539,8 +1546,13 @@ px_http_arm(struct px_http *h)
 		rs = h->srv == PX_HS_READY;
 		break;
 	case PX_HP_REQ:
-		rc = !h->eof[PX_CLI] && !h->req.done && cin->len < cin->cap &&
-		    px_hout_pending(&h->out[PX_SRV]) < lim;
+		/*
+		 * Once the request is complete the client stays watched: a
+		 * pipelined request waits in cin, and the event is not
+		 * switched off and on around every exchange (two epoll_ctl).
+		 */
+		rc = !h->eof[PX_CLI] && cin->len < cin->cap &&
+		    (h->req.done || px_hout_pending(&h->out[PX_SRV]) < lim);
 		rs = h->srv == PX_HS_READY && !h->eof[PX_SRV] &&
 		    !h->resp.done && sin->len < sin->cap &&
 		    px_hout_pending(&h->out[PX_CLI]) < lim;
@@ -1710,9 +1722,8 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	struct px_http		*h;
 	size_t			 evsz = event_get_struct_event_size();
 	char			*evmem;
-	int			 i;
 
-	if ((h = calloc(1, sizeof(*h) + 5 * evsz)) == NULL) {
+	if ((h = calloc(1, sizeof(*h) + 3 * evsz)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: out of memory", ln->name);
 		close(fd);
 		return;
@@ -1721,12 +1732,9 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	h->fd[PX_CLI] = fd;
 	h->fd[PX_SRV] = -1;
 	evmem = (char *)(h + 1);
-	for (i = 0; i < 2; i++) {
-		h->rev[i] = (struct event *)(evmem + (size_t)(2 * i) * evsz);
-		h->wev[i] = (struct event *)(evmem + (size_t)(2 * i + 1) *
-		    evsz);
-	}
-	h->tmo = (struct event *)(evmem + 4 * evsz);
+	h->rev[PX_CLI] = (struct event *)evmem;
+	h->wev[PX_CLI] = (struct event *)(evmem + evsz);
+	h->tmo = (struct event *)(evmem + 2 * evsz);
 	evtimer_assign(h->tmo, wk->base, px_http_timeout, h);
 	event_assign(h->rev[PX_CLI], wk->base, fd, EV_READ | EV_PERSIST,
 	    px_http_read, h);

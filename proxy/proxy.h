@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <event2/event.h>
+
 #include "conf/conf.h"
 
 struct event_base;
@@ -149,8 +151,8 @@ struct px_lset	*px_lset_build(struct px_gen *gen, const struct px_lset *old,
 
 struct px_sess;
 TAILQ_HEAD(px_sesslist, px_sess);
-struct px_idle;
-TAILQ_HEAD(px_idlelist, px_idle);
+struct px_bconn;
+TAILQ_HEAD(px_bconnlist, px_bconn);
 
 struct px_wlisten {
 	struct px_worker		*wk;	/* borrowed */
@@ -180,7 +182,8 @@ struct px_worker {
 	size_t			 nrr;
 	char			*scratch;	/* owned; relays read into it */
 	size_t			 scratch_len;
-	struct px_idlelist	 idle;		/* http: parked backend conns */
+	struct px_bconnlist	 idle;		/* http: parked backend conns */
+	size_t			 nidle;		/* entries in idle */
 };
 
 /*
@@ -275,20 +278,52 @@ void	px_http_close(struct px_sess *, const char *why);
 /* Closes a status session (status.c). */
 void	px_status_close(struct px_sess *, const char *why);
 
-/* ---- idle backend connections of http sessions (pool.c) ---- */
+/* ---- backend connections of http sessions and their pool (pool.c) ---- */
 
 /*
- * Parks a backend connection that finished a response and may take another
- * request (owns fd from now on).  It is closed when the backend closes it
- * or sends anything, after the backend's pool idle_timeout, or when the
- * server already has pool max_idle parked in this worker.
+ * One backend connection: its socket and its read and write events, which
+ * call on_read/on_write with owner while a session holds it.  The events
+ * stay registered while the connection moves between sessions and the
+ * worker's idle list.
+ */
+struct px_bconn {
+	TAILQ_ENTRY(px_bconn)	 entry;		/* wk->idle, while parked */
+	struct px_worker	*wk;		/* borrowed */
+	struct px_gen		*gen;		/* counted ref while parked */
+	const struct conf_sockaddr *addr;	/* borrowed from the holder's
+						   gen */
+	int			 fd;		/* owned */
+	void			*owner;		/* the session; NULL parked */
+	event_callback_fn	 on_read;
+	event_callback_fn	 on_write;
+	struct event		*rev;		/* in this allocation */
+	struct event		*wev;		/* in this allocation */
+};
+
+/*
+ * Wraps a connected (or connecting) socket to addr held by owner; the
+ * events are set up, not added.  NULL when out of memory (fd stays the
+ * caller's).
+ */
+struct px_bconn *px_bconn_new(struct px_worker *, int fd,
+	    const struct conf_sockaddr *addr, event_callback_fn on_read,
+	    event_callback_fn on_write, void *owner);
+
+/* Closes a connection its holder will not park.  NULL is ignored. */
+void	px_bconn_close(struct px_bconn *);
+
+/*
+ * Parks a connection that finished a response and may take another
+ * request (the pool owns it from now on).  It is closed when the backend
+ * closes it or sends anything, after the backend's pool idle_timeout, or
+ * when the server already has pool max_idle parked in this worker.
  */
 void	px_pool_put(struct px_worker *, struct px_gen *,
-	    const struct conf_backend *, const struct conf_sockaddr *, int fd);
+	    const struct conf_backend *, struct px_bconn *);
 
-/* A parked connection to addr of this gen, or -1; the caller owns it. */
-int	px_pool_get(struct px_worker *, const struct px_gen *,
-	    const struct conf_sockaddr *);
+/* A parked connection to addr of this gen, now held by owner; or NULL. */
+struct px_bconn *px_pool_get(struct px_worker *, const struct px_gen *,
+	    const struct conf_sockaddr *, void *owner);
 
 /* Closes every parked connection of the worker. */
 void	px_pool_flush(struct px_worker *);

@@ -152,6 +152,7 @@ struct px_lset	*px_lset_build(struct px_gen *gen, const struct px_lset *old,
 struct px_sess;
 TAILQ_HEAD(px_sesslist, px_sess);
 struct px_bconn;
+struct px_hwork;
 TAILQ_HEAD(px_bconnlist, px_bconn);
 
 struct px_wlisten {
@@ -184,6 +185,8 @@ struct px_worker {
 	size_t			 scratch_len;
 	struct px_bconnlist	 idle;		/* http: parked backend conns */
 	size_t			 nidle;		/* entries in idle */
+	struct px_hwork		*hwork;		/* owned; http work areas */
+	unsigned		 nhwork;	/* in hwork */
 };
 
 /*
@@ -225,14 +228,24 @@ enum px_sess_kind {
 };
 
 /* What every session kind shares; the first member of each session struct. */
+/* An IPv4 or IPv6 socket address, in the room it needs. */
+union px_sockaddr {
+	struct sockaddr		 sa;
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+};
+
 struct px_sess {
 	TAILQ_ENTRY(px_sess)	 entry;
 	enum px_sess_kind	 kind;
 	struct px_worker	*wk;		/* borrowed */
 	struct px_gen		*gen;		/* counted ref */
 	const struct conf_listener *ln;	/* borrowed from gen */
-	struct sockaddr_storage	 cli_addr;
-	struct sockaddr_storage	 loc_addr;
+	union px_sockaddr	 cli_addr;
+	union px_sockaddr	 loc_addr;	/* valid if loc_known */
+	bool			 loc_known;
+	int			 fd;		/* the client socket, borrowed
+						   (owned by the session kind) */
 	char			 peer[PX_PEERSTRLEN];	/* use px_sess_peer() */
 };
 
@@ -271,6 +284,9 @@ void	px_tcp_close(struct px_sess *, const char *why);
  * in a request closes after its response (http.c).
  */
 void	px_http_stop(struct px_sess *);
+
+/* Frees the worker's cache of idle HTTP work areas (http.c). */
+void	px_http_worker_fini(struct px_worker *);
 
 /* Closes an HTTP session (http.c). */
 void	px_http_close(struct px_sess *, const char *why);
@@ -351,6 +367,7 @@ struct px_alog {
 	struct alog_fmt	*fmt;		/* owned; NULL = json */
 	int		 anon_v6;	/* client prefix bits kept */
 	int		 anon_v4;
+	bool		 need_local;	/* the format shows %A or %p */
 };
 
 /*

@@ -84,7 +84,7 @@ struct px_http {
 						   that of bc */
 	struct event		*rev[2];	/* [PX_CLI] in this allocation,
 						   [PX_SRV] bc's */
-	struct event		*wev[2];	/* as rev */
+	struct event		*wev[2];	/* [PX_CLI] w's, [PX_SRV] bc's */
 	struct px_bconn		*bc;		/* owned; the backend conn */
 	struct event		*tmo;		/* in this allocation */
 	bool			 assigned[2];	/* rev[i], wev[i] set up */
@@ -97,9 +97,6 @@ struct px_http {
 	const struct conf_sockaddr *srv_addr;	/* borrowed from s.gen */
 	struct px_server	*sv;		/* borrowed from s.gen */
 	bool			 sv_busy;	/* counted in sv's inflight */
-	struct px_server	*tried[PX_TRIES_MAX];	/* this request's
-						   failed connects */
-	int			 ntried;
 	bool			 srv_wdead;	/* backend stopped reading */
 	bool			 srv_keep;	/* backend conn reusable */
 	bool			 cli_keep;	/* client conn continues */
@@ -110,9 +107,6 @@ struct px_http {
 	bool			 srv_reused;	/* taken from the pool */
 	bool			 stopping;	/* no request after this one */
 	bool			 retried;	/* request sent twice */
-	char			*rhead;		/* w's; head to send again */
-	size_t			 rhead_len;
-	size_t			 rhead_cap;
 	bool			 tshut[2];	/* TUNNEL: FIN sent to side i */
 	unsigned		 nreq;		/* requests started */
 
@@ -135,34 +129,8 @@ struct px_http {
 	struct px_h1		*req;		/* &w->req */
 	struct px_h1		*resp;		/* &w->resp */
 
-	/*
-	 * The access-log line of the exchange in progress.  The request head
-	 * is overwritten by its own body as that streams, and the response
-	 * head is cut from its buffer once parsed, so both are copied when
-	 * parsed (only if the listener logs) and the line reads the copies.
-	 */
 	bool			 lg_want;	/* the listener logs */
-	bool			 lg_on;		/* a line is owed */
-	bool			 lg_parsed;	/* request head parsed */
-	int			 lg_status;	/* our own answer; 0 = none */
-	int			 lg_orig;	/* backend's status; 0 = none */
-	int64_t			 lg_body;	/* our answer's body; -1 */
-	int64_t			 lg_in;		/* request bytes read */
-	int64_t			 lg_out;	/* bytes sent to the client */
-	int64_t			 lg_k;		/* requests before this one */
-	int64_t			 lg_conn_us;	/* new backend conn; -1 */
-	int64_t			 lg_first_us;	/* first response byte; -1 */
-	uint64_t		 lg_req_us;	/* monotonic: head parsed */
-	uint64_t		 lg_conn_t0;	/* monotonic: connect() */
-	const char		*lg_end;	/* %^xe word, if known */
-	struct timespec		 lg_begin;
-	char			*lg_req;	/* w's; request head copy */
-	size_t			 lg_req_cap;
-	char			*lg_resp;	/* w's; response head copy */
-	size_t			 lg_resp_len;
-	size_t			 lg_resp_cap;
-	struct alog_hdr		*lg_hdr;	/* w's; request then
-						   response fields */
+	bool			 lg_on;		/* a line is owed (w is set) */
 };
 
 #define PX_HTTP_HOST_MAX	256	/* %V bytes logged */
@@ -180,13 +148,41 @@ struct px_hwork {
 	size_t			 incap[2];
 	char			*out[2];	/* owned; outcap[i] */
 	size_t			 outcap[2];
-	char			*lg_req;	/* owned; lg_req_cap */
-	size_t			 lg_req_cap;
-	char			*lg_resp;	/* owned; lg_resp_cap */
-	size_t			 lg_resp_cap;
-	char			*rhead;		/* owned; rhead_cap */
+	char			*rhead;		/* owned; head to send again */
+	size_t			 rhead_len;
 	size_t			 rhead_cap;
+	struct px_server	*tried[PX_TRIES_MAX];	/* servers this request
+						   tried to connect to */
+	int			 ntried;
+
+	/*
+	 * The access-log line of the exchange in progress.  The request head
+	 * is overwritten by its own body as that streams, and the response
+	 * head is cut from its buffer once parsed, so both are copied when
+	 * parsed (only if the listener logs) and the line reads the copies.
+	 */
+	bool			 lg_parsed;	/* request head parsed */
+	int			 lg_status;	/* our own answer; 0 = none */
+	int			 lg_orig;	/* backend's status; 0 = none */
+	int64_t			 lg_body;	/* our answer's body; -1 */
+	int64_t			 lg_in;		/* request bytes read */
+	int64_t			 lg_out;	/* bytes sent to the client */
+	int64_t			 lg_k;		/* requests before this one */
+	int64_t			 lg_conn_us;	/* new backend conn; -1 */
+	int64_t			 lg_first_us;	/* first response byte; -1 */
+	uint64_t		 lg_req_us;	/* monotonic: head parsed */
+	uint64_t		 lg_conn_t0;	/* monotonic: connect() */
+	const char		*lg_end;	/* %^xe word, if known */
+	struct timespec		 lg_begin;
+	char			*lg_req;	/* owned; request head copy */
+	size_t			 lg_req_cap;
+	char			*lg_resp;	/* owned; response head copy */
+	size_t			 lg_resp_len;
+	size_t			 lg_resp_cap;
+
 	struct px_h1_hdr	 resp_hdr[PX_HTTP_RESP_HDR_MAX];
+	/* then the client's write event (it is only needed while there is
+	 * something to send, so never while idle) */
 };
 
 static void	px_http_run(struct px_http *);
@@ -273,15 +269,15 @@ px_http_lg_start(struct px_http *h)
 	if (h->lg_on)
 		return;
 	h->lg_on = true;
-	h->lg_parsed = false;
-	h->lg_status = h->lg_orig = 0;
-	h->lg_body = -1;
-	h->lg_in = h->lg_out = 0;
-	h->lg_k = h->nreq;
-	h->lg_conn_us = h->lg_first_us = -1;
-	h->lg_resp_len = 0;
-	h->lg_end = NULL;
-	clock_gettime(CLOCK_REALTIME, &h->lg_begin);
+	h->w->lg_parsed = false;
+	h->w->lg_status = h->w->lg_orig = 0;
+	h->w->lg_body = -1;
+	h->w->lg_in = h->w->lg_out = 0;
+	h->w->lg_k = h->nreq;
+	h->w->lg_conn_us = h->w->lg_first_us = -1;
+	h->w->lg_resp_len = 0;
+	h->w->lg_end = NULL;
+	clock_gettime(CLOCK_REALTIME, &h->w->lg_begin);
 }
 
 /* A span of a head copy as a log string. */
@@ -313,7 +309,7 @@ px_http_lg_line(const char *p, size_t len, size_t max)
 static void
 px_http_lg_host(struct px_http *h, struct alog_rec *r, char *host)
 {
-	struct alog_str	a = px_http_lg_str(h->lg_req, h->req->authority);
+	struct alog_str	a = px_http_lg_str(h->w->lg_req, h->req->authority);
 	const char	*e;
 	size_t		 i;
 
@@ -338,7 +334,7 @@ static void
 px_http_lg_req(struct px_http *h, struct alog_rec *r, char *host)
 {
 	const struct px_h1	*q = h->req;
-	const char		*buf = h->lg_req, *qm;
+	const char		*buf = h->w->lg_req, *qm;
 	struct alog_str		 line;
 	size_t			 i, end;
 
@@ -367,12 +363,12 @@ px_http_lg_req(struct px_http *h, struct alog_rec *r, char *host)
 		}
 	}
 	for (i = 0; i < q->nhdr; i++) {
-		h->lg_hdr[i].name = buf + q->hdr[i].name.off;
-		h->lg_hdr[i].namelen = q->hdr[i].name.len;
-		h->lg_hdr[i].value = buf + q->hdr[i].value.off;
-		h->lg_hdr[i].valuelen = q->hdr[i].value.len;
+		h->w->lg_hdr[i].name = buf + q->hdr[i].name.off;
+		h->w->lg_hdr[i].namelen = q->hdr[i].name.len;
+		h->w->lg_hdr[i].value = buf + q->hdr[i].value.off;
+		h->w->lg_hdr[i].valuelen = q->hdr[i].value.len;
 	}
-	r->req_hdr = h->lg_hdr;
+	r->req_hdr = h->w->lg_hdr;
 	r->nreq_hdr = q->nhdr;
 	px_http_lg_host(h, r, host);
 }
@@ -397,46 +393,46 @@ px_http_log(struct px_http *h, enum alog_conn conn, const char *end)
 	if (!h->lg_want)
 		return;
 	alog_rec_init(&r);
-	r.begin = h->lg_begin;
-	r.keepalives = h->lg_k;
+	r.begin = h->w->lg_begin;
+	r.keepalives = h->w->lg_k;
 	r.conn = conn;
 	r.server.p = h->s.ln->name;
 	r.server.len = strlen(h->s.ln->name);
-	r.bytes_out = h->lg_out;
-	if (h->lg_parsed) {
+	r.bytes_out = h->w->lg_out;
+	if (h->w->lg_parsed) {
 		px_http_lg_req(h, &r, host);
-		r.bytes_in = h->lg_in;
+		r.bytes_in = h->w->lg_in;
 	} else {
 		/* As Apache: the raw first line of what could not parse. */
 		r.reqline = px_http_lg_line(h->in[PX_CLI].p,
 		    h->in[PX_CLI].len, (size_t)h->s.ln->uri_length + 64);
 		r.bytes_in = (int64_t)h->in[PX_CLI].len;
 	}
-	r.status = h->lg_status != 0 ? h->lg_status : h->lg_orig;
-	if (h->lg_orig != 0 && h->lg_orig != r.status)
-		r.status_orig = h->lg_orig;
-	if (h->lg_body >= 0)
-		r.body_bytes = h->lg_body;
-	else if (h->lg_status == 0 && h->lg_resp_len > 0)
+	r.status = h->w->lg_status != 0 ? h->w->lg_status : h->w->lg_orig;
+	if (h->w->lg_orig != 0 && h->w->lg_orig != r.status)
+		r.status_orig = h->w->lg_orig;
+	if (h->w->lg_body >= 0)
+		r.body_bytes = h->w->lg_body;
+	else if (h->w->lg_status == 0 && h->w->lg_resp_len > 0)
 		r.body_bytes = (int64_t)p->body_bytes;
-	if (h->lg_status == 0 && h->lg_resp_len > 0) {
-		rh = h->lg_hdr + h->s.ln->header_count;
+	if (h->w->lg_status == 0 && h->w->lg_resp_len > 0) {
+		rh = h->w->lg_hdr + h->s.ln->header_count;
 		for (i = 0; i < p->nhdr; i++) {
-			rh[i].name = h->lg_resp + p->hdr[i].name.off;
+			rh[i].name = h->w->lg_resp + p->hdr[i].name.off;
 			rh[i].namelen = p->hdr[i].name.len;
-			rh[i].value = h->lg_resp + p->hdr[i].value.off;
+			rh[i].value = h->w->lg_resp + p->hdr[i].value.off;
 			rh[i].valuelen = p->hdr[i].value.len;
 		}
 		r.resp_hdr = rh;
 		r.nresp_hdr = p->nhdr;
 	}
-	if (h->lg_parsed && h->srv_addr != NULL &&
+	if (h->w->lg_parsed && h->srv_addr != NULL &&
 	    h->s.ln->backend->builtin != CONF_BUILTIN_STATUS)
 		r.srv = (const struct sockaddr *)&h->srv_addr->ss;
-	r.srv_connect_us = h->lg_conn_us;
-	r.srv_first_us = h->lg_first_us;
-	if (h->lg_end != NULL)
-		end = h->lg_end;
+	r.srv_connect_us = h->w->lg_conn_us;
+	r.srv_first_us = h->w->lg_first_us;
+	if (h->w->lg_end != NULL)
+		end = h->w->lg_end;
 	r.end_reason.p = end;
 	r.end_reason.len = strlen(end);
 	px_alog_emit(&h->s, &r);
@@ -516,7 +512,8 @@ px_http_work_get(struct px_http *h)
 	if ((w = wk->hwork) != NULL) {
 		wk->hwork = w->next;
 		wk->nhwork--;
-	} else if ((w = calloc(1, sizeof(*w))) == NULL)
+	} else if ((w = calloc(1, sizeof(*w) +
+	    event_get_struct_event_size())) == NULL)
 		return (-1);
 	nlg = h->lg_want ? nreq + PX_HTTP_RESP_HDR_MAX : 0;
 	if (w->nreq_hdr < nreq) {
@@ -545,13 +542,10 @@ px_http_work_get(struct px_http *h)
 		h->out[i].p = w->out[i];
 		h->out[i].cap = w->outcap[i];
 	}
-	h->lg_hdr = w->lg_hdr;
-	h->lg_req = w->lg_req;
-	h->lg_req_cap = w->lg_req_cap;
-	h->lg_resp = w->lg_resp;
-	h->lg_resp_cap = w->lg_resp_cap;
-	h->rhead = w->rhead;
-	h->rhead_cap = w->rhead_cap;
+	w->rhead_len = 0;
+	h->wev[PX_CLI] = (struct event *)(w + 1);
+	event_assign(h->wev[PX_CLI], wk->base, h->fd[PX_CLI],
+	    EV_WRITE | EV_PERSIST, px_http_write, h);
 
 	px_h1_limits_default(&lim);
 	lim.head_max = (size_t)ln->header_size;
@@ -591,15 +585,8 @@ px_http_work_put(struct px_http *h)
 		h->in[i].off = h->in[i].len = 0;
 		h->out[i].off = h->out[i].len = h->out[i].cap = 0;
 	}
-	w->lg_req = h->lg_req;
-	w->lg_req_cap = h->lg_req_cap;
-	w->lg_resp = h->lg_resp;
-	w->lg_resp_cap = h->lg_resp_cap;
-	w->rhead = h->rhead;
-	w->rhead_cap = h->rhead_cap;
-	h->lg_req = h->lg_resp = h->rhead = NULL;
-	h->lg_req_cap = h->lg_resp_cap = h->rhead_cap = h->rhead_len = 0;
-	h->lg_hdr = NULL;
+	event_del(h->wev[PX_CLI]);
+	h->wev[PX_CLI] = NULL;
 	h->req = h->resp = NULL;
 	h->w = NULL;
 	if (wk->nhwork >= PX_HTTP_WORK_CACHE) {
@@ -636,15 +623,13 @@ px_http_close(struct px_sess *s, const char *why)
 		px_log(CONF_LOG_DEBUG, "%s: %s: http closed (%s), %u requests",
 		    s->ln->name, px_sess_peer(s), why, h->nreq);
 	px_http_srv_drop(h);
-	if (h->assigned[PX_CLI]) {
+	px_http_work_put(h);
+	if (h->assigned[PX_CLI])
 		event_del(h->rev[PX_CLI]);
-		event_del(h->wev[PX_CLI]);
-	}
 	if (h->tmo != NULL)
 		event_del(h->tmo);
 	if (h->fd[PX_CLI] != -1)
 		close(h->fd[PX_CLI]);
-	px_http_work_put(h);
 	px_sess_fini(s);
 	free(h);
 }
@@ -751,18 +736,18 @@ px_http_fail(struct px_http *h, int status, const char *why)
 	if (h->resp_sent || h->phase == PX_HP_CLOSING || h->shut) {
 		px_log(CONF_LOG_INFO, "%s: %s: %s; response cut short",
 		    h->s.ln->name, px_sess_peer(&h->s), why);
-		if (h->lg_end == NULL)
-			h->lg_end = end;
+		if (h->w->lg_end == NULL)
+			h->w->lg_end = end;
 		px_http_close(&h->s, why);
 		return (-1);
 	}
 	px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name,
 	    px_sess_peer(&h->s), status, why);
 	px_http_lg_start(h);
-	h->lg_status = status;
-	h->lg_body = 0;
-	if (h->lg_end == NULL)
-		h->lg_end = end;
+	h->w->lg_status = status;
+	h->w->lg_body = 0;
+	if (h->w->lg_end == NULL)
+		h->w->lg_end = end;
 	px_http_srv_drop(h);
 	blen = snprintf(body, sizeof(body), "%d %s\n", status,
 	    px_http_reason(status));
@@ -780,7 +765,7 @@ px_http_fail(struct px_http *h, int status, const char *why)
 		return (-1);
 	}
 	if (h->req->meth != PX_H1_M_HEAD)
-		h->lg_body = blen;
+		h->w->lg_body = blen;
 	h->resp_sent = true;
 	h->phase = PX_HP_CLOSING;
 	h->t_close = px_now_ms();
@@ -1063,9 +1048,9 @@ px_http_status(struct px_http *h)
 	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1))
 		return (-1);
 	h->resp_sent = true;
-	h->lg_status = 200;
-	h->lg_body = h->req->meth != PX_H1_M_HEAD ? blen : 0;
-	h->lg_end = "ok";
+	h->w->lg_status = 200;
+	h->w->lg_body = h->req->meth != PX_H1_M_HEAD ? blen : 0;
+	h->w->lg_end = "ok";
 	return (0);
  nomem:
 	free(xff.p);
@@ -1120,9 +1105,9 @@ px_http_connect(struct px_http *h, bool fresh)
 	}
 	px_http_attach(h);
 	h->t_conn = px_now_ms();
-	h->lg_conn_t0 = px_http_us();
-	if (h->ntried < PX_TRIES_MAX)
-		h->tried[h->ntried++] = h->sv;
+	h->w->lg_conn_t0 = px_http_us();
+	if (h->w->ntried < PX_TRIES_MAX)
+		h->w->tried[h->w->ntried++] = h->sv;
 	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
 	    h->srv_addr->len) == -1 && errno != EINPROGRESS)
 		return (px_http_connfail(h, errno));
@@ -1149,12 +1134,12 @@ px_http_connfail(struct px_http *h, int e)
 	px_server_connect_done(h->sv, false, what);
 	(void)snprintf(why, sizeof(why), "connect %s: %s", h->srv_addr->text,
 	    what);
-	if (h->ntried <= b->retries && (next = px_balance_pick(h->s.wk,
+	if (h->w->ntried <= b->retries && (next = px_balance_pick(h->s.wk,
 	    px_gen_backend(h->s.gen, b), (const struct sockaddr *)&h->s.cli_addr,
-	    h->tried, (size_t)h->ntried)) != NULL) {
+	    h->w->tried, (size_t)h->w->ntried)) != NULL) {
 		px_log(CONF_LOG_INFO, "%s: %s: %s; trying %s (attempt %d of "
 		    "at most %d)", h->s.ln->name, px_sess_peer(&h->s), why,
-		    next->addr.text, h->ntried + 1, b->retries + 1);
+		    next->addr.text, h->w->ntried + 1, b->retries + 1);
 		/* What waits for the backend stays: none of it went. */
 		px_http_srv_drop(h);
 		o->off = off;
@@ -1164,7 +1149,7 @@ px_http_connfail(struct px_http *h, int e)
 		return (px_http_connect(h, true));
 	}
 	if (e == ECONNREFUSED)
-		h->lg_end = "srv_refused";
+		h->w->lg_end = "srv_refused";
 	return (px_http_fail(h, e == ETIMEDOUT ? 504 : 502, why));
 }
 
@@ -1195,10 +1180,10 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	int		 rc;
 
 	px_http_lg_start(h);
-	h->lg_parsed = true;
-	h->lg_in = (int64_t)hlen;
-	h->lg_req_us = px_http_us();
-	if (h->lg_want && px_http_lg_copy(&h->lg_req, &h->lg_req_cap,
+	h->w->lg_parsed = true;
+	h->w->lg_in = (int64_t)hlen;
+	h->w->lg_req_us = px_http_us();
+	if (h->lg_want && px_http_lg_copy(&h->w->lg_req, &h->w->lg_req_cap,
 	    in->p, hlen) == -1) {
 		px_http_close(&h->s, "out of memory");
 		return (-1);
@@ -1233,20 +1218,20 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	if (h->req->done)
 		h->t_sent = px_now_ms();
 	h->retried = false;
-	h->rhead_len = 0;
-	h->ntried = 0;
+	h->w->rhead_len = 0;
+	h->w->ntried = 0;
 	if (h->req->framing == PX_H1_BODY_NONE && px_http_idempotent(h)) {
 		struct px_hout *o = &h->out[PX_SRV];
 		size_t	 n = px_hout_pending(o);
-		char	*np = h->rhead;
+		char	*np = h->w->rhead;
 
-		if (n > h->rhead_cap && (np = realloc(h->rhead, n)) != NULL) {
-			h->rhead = np;
-			h->rhead_cap = n;
+		if (n > h->w->rhead_cap && (np = realloc(h->w->rhead, n)) != NULL) {
+			h->w->rhead = np;
+			h->w->rhead_cap = n;
 		}
-		if (n <= h->rhead_cap) {
-			h->rhead_len = n;
-			memcpy(h->rhead, o->p + o->off, n);
+		if (n <= h->w->rhead_cap) {
+			h->w->rhead_len = n;
+			memcpy(h->w->rhead, o->p + o->off, n);
 		}
 	}
 	if (h->srv == PX_HS_NONE && px_http_connect(h, false) == -1)
@@ -1262,7 +1247,7 @@ px_http_req_start(struct px_http *h, size_t hlen)
 static int
 px_http_retry(struct px_http *h)
 {
-	if (!h->srv_reused || h->retried || h->rhead_len == 0 ||
+	if (!h->srv_reused || h->retried || h->w->rhead_len == 0 ||
 	    h->resp_head || h->in[PX_SRV].len > 0)
 		return (0);
 	px_log(CONF_LOG_INFO, "%s: %s: %s closed a reused connection before "
@@ -1270,7 +1255,7 @@ px_http_retry(struct px_http *h)
 	    px_sess_peer(&h->s), h->srv_addr->text);
 	px_http_srv_drop(h);
 	h->retried = true;
-	if (px_hout_add(&h->out[PX_SRV], h->rhead, h->rhead_len) == -1) {
+	if (px_hout_add(&h->out[PX_SRV], h->w->rhead, h->w->rhead_len) == -1) {
 		px_http_close(&h->s, "out of memory");
 		return (-1);
 	}
@@ -1301,7 +1286,7 @@ px_http_body(struct px_http *h, struct px_h1 *st, struct px_hin *in,
 			return (-2);
 		in->off += (size_t)c;
 		if (st == h->req)
-			h->lg_in += c;
+			h->w->lg_in += c;
 		*moved = true;
 	}
 	if (in->off == in->len)
@@ -1355,7 +1340,7 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 		}
 		o->off += (size_t)n;
 		if (i == PX_CLI)
-			h->lg_out += n;
+			h->w->lg_out += n;
 		h->t_io = px_now_ms();
 		/* A slow backend holding the upload is not an idle client. */
 		if (i == PX_SRV)
@@ -1415,11 +1400,11 @@ px_http_resp(struct px_http *h, bool *moved)
 			break;
 		*moved = true;
 		if (!h->resp->interim) {
-			h->lg_orig = h->resp->status;
-			if (h->lg_want && px_http_lg_copy(&h->lg_resp,
-			    &h->lg_resp_cap, in->p, (size_t)r) == -1)
+			h->w->lg_orig = h->resp->status;
+			if (h->lg_want && px_http_lg_copy(&h->w->lg_resp,
+			    &h->w->lg_resp_cap, in->p, (size_t)r) == -1)
 				goto nomem;
-			h->lg_resp_len = (size_t)r;
+			h->w->lg_resp_len = (size_t)r;
 		}
 		if (h->resp->status == 101 && !h->req->upgrade) {
 			(void)snprintf(why, sizeof(why), "%s: 101 to a request "
@@ -1667,7 +1652,7 @@ px_http_connected(struct px_http *h)
 	} else {
 		px_server_connect_done(h->sv, true, NULL);
 		h->srv = PX_HS_READY;
-		h->lg_conn_us = (int64_t)(px_http_us() - h->lg_conn_t0);
+		h->w->lg_conn_us = (int64_t)(px_http_us() - h->w->lg_conn_t0);
 	}
 	px_http_run(h);
 }
@@ -1711,9 +1696,9 @@ px_http_recv(struct px_http *h, int i)
 		in->len += (size_t)n;
 		h->t_io = px_now_ms();
 		if (i == PX_SRV && h->phase == PX_HP_REQ &&
-		    h->lg_first_us < 0)
-			h->lg_first_us = (int64_t)(px_http_us() -
-			    h->lg_req_us);
+		    h->w->lg_first_us < 0)
+			h->w->lg_first_us = (int64_t)(px_http_us() -
+			    h->w->lg_req_us);
 		if (i == PX_CLI) {
 			h->t_cli = h->t_io;
 			if (h->phase == PX_HP_HEAD && in->len == (size_t)n &&
@@ -1810,7 +1795,9 @@ px_http_arm(struct px_http *h)
 		break;
 	}
 	px_http_want(h->rev[PX_CLI], rc);
-	px_http_want(h->wev[PX_CLI], px_hout_pending(&h->out[PX_CLI]) > 0);
+	if (h->wev[PX_CLI] != NULL)
+		px_http_want(h->wev[PX_CLI],
+		    px_hout_pending(&h->out[PX_CLI]) > 0);
 	if (h->assigned[PX_SRV]) {
 		px_http_want(h->rev[PX_SRV], rs && h->srv == PX_HS_READY);
 		px_http_want(h->wev[PX_SRV], h->srv == PX_HS_CONNECTING ||
@@ -1964,7 +1951,7 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	size_t			 evsz = event_get_struct_event_size();
 	char			*evmem;
 
-	if ((h = calloc(1, sizeof(*h) + 3 * evsz)) == NULL) {
+	if ((h = calloc(1, sizeof(*h) + 2 * evsz)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: out of memory", ln->name);
 		close(fd);
 		return;
@@ -1974,13 +1961,10 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	h->fd[PX_SRV] = -1;
 	evmem = (char *)(h + 1);
 	h->rev[PX_CLI] = (struct event *)evmem;
-	h->wev[PX_CLI] = (struct event *)(evmem + evsz);
-	h->tmo = (struct event *)(evmem + 2 * evsz);
+	h->tmo = (struct event *)(evmem + evsz);
 	evtimer_assign(h->tmo, wk->base, px_http_timeout, h);
 	event_assign(h->rev[PX_CLI], wk->base, fd, EV_READ | EV_PERSIST,
 	    px_http_read, h);
-	event_assign(h->wev[PX_CLI], wk->base, fd, EV_WRITE | EV_PERSIST,
-	    px_http_write, h);
 	h->assigned[PX_CLI] = true;
 
 	/* A head one byte over the limit must reach the parser to fail. */

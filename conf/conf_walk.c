@@ -664,7 +664,7 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 		}
 		conf_path_pop(cx, mark);
 	}
-	conf_get_duration(cx, &m, "resolve_every", 1000, &b->resolve_every);
+	conf_get_duration(cx, &m, "resolve_every", 1, &b->resolve_every);
 	if (conf_get_enum(cx, &m, "balance", conf_balances, &v) == 1)
 		b->balance = (enum conf_balance)v;
 	conf_get_int(cx, &m, "source_prefix", 0, 128, &b->source_prefix);

@@ -5,8 +5,9 @@
  * server is one more.  Workers pick from a px_srvset: an array of the
  * servers in the current answers, replaced as a whole (release store,
  * acquire load) when an answer changes, so the request path takes no
- * lock.  A replaced set stays allocated until the generation goes (a few
- * pointers per change), because a worker may be reading it.  A server
+ * lock.  A replaced set is freed once every worker has been through its
+ * control event after the replacement (a quiescent state: a worker reads
+ * a set only inside one pick), or with its generation.  A server
  * that left the answer is marked draining: no new request picks it, the
  * ones in flight finish, and workers close its idle connections.
  *
@@ -54,7 +55,40 @@ static struct {
 	struct evdns_base	*dns;
 	char			 key[512];	/* the resolvers it uses */
 	void			(*swept)(void);
+	uint64_t		(*quiet)(void);
+	uint64_t		 epoch;	/* atomic: set replacements so far */
 } px_dns;
+
+uint64_t
+px_backend_epoch(void)
+{
+	return (__atomic_load_n(&px_dns.epoch, __ATOMIC_ACQUIRE));
+}
+
+/* Frees the replaced sets of pb that no worker can be reading any more. */
+static void
+px_backend_reclaim(struct px_backend *pb)
+{
+	struct px_srvset	*set, **pp, *prev;
+	uint64_t		 q;
+	int			 n;
+
+	if (pb->set == NULL || pb->set->prev == NULL)
+		return;
+	q = pb->base != NULL && px_dns.quiet != NULL ? px_dns.quiet() : 0;
+	/* Older sets were replaced earlier: free from the first one done. */
+	for (pp = &pb->set->prev; *pp != NULL; pp = &(*pp)->prev)
+		if ((*pp)->epoch <= q)
+			break;
+	for (n = 0, set = *pp, *pp = NULL; set != NULL; set = prev, n++) {
+		prev = set->prev;
+		free(set->srv);
+		free(set);
+	}
+	if (n > 0 && pb->base != NULL)
+		px_log(CONF_LOG_DEBUG, "backend %s: freed %d replaced server "
+		    "set%s", pb->conf->name, n, n == 1 ? "" : "s");
+}
 
 const struct px_srvset *
 px_backend_set(const struct px_backend *pb)
@@ -112,6 +146,14 @@ px_backend_publish(struct px_backend *pb)
 	old = pb->set;
 	set->prev = old;
 	__atomic_store_n(&pb->set, set, __ATOMIC_RELEASE);
+	/*
+	 * Not started: no worker has seen the generation yet (epoch 0 frees
+	 * at once).  Else workers pass epoch+1 after the swept() post.
+	 */
+	if (old != NULL)
+		old->epoch = pb->base == NULL ? 0 :
+		    __atomic_add_fetch(&px_dns.epoch, 1, __ATOMIC_RELEASE);
+	px_backend_reclaim(pb);
 	return (0);
 }
 
@@ -457,7 +499,7 @@ px_dns_cb(int result, char type, int count, int ttl, void *addrs, void *arg)
 		px_log(CONF_LOG_NOTICE, "backend %s: %s now resolves to %s "
 		    "(ttl %d s)", b->name, n->cs->host, list, ttl);
 	}
-	if (rc == 1 && drained && px_dns.swept != NULL)
+	if (rc == 1 && px_dns.swept != NULL)
 		px_dns.swept();
 	next = b->resolve_every;
 	if (ttl >= 0 && (uint64_t)ttl * 1000 < next)
@@ -471,6 +513,7 @@ px_dns_lookup(evutil_socket_t fd, short what, void *arg)
 {
 	struct px_dnsname *n = arg;
 
+	px_backend_reclaim(n->pb);
 	if (n->req != NULL)
 		return;
 	n->req = evdns_base_resolve_ipv4(px_dns.dns, n->cs->host, 0,
@@ -499,7 +542,7 @@ px_dns_key(const struct config *cfg, char *buf, size_t len)
 
 int
 px_backend_start(struct px_gen *g, struct event_base *base,
-    void (*swept)(void), char *err, size_t errlen)
+    void (*swept)(void), uint64_t (*quiet)(void), char *err, size_t errlen)
 {
 	char	key[sizeof(px_dns.key)];
 	size_t	i, j;
@@ -514,6 +557,7 @@ px_backend_start(struct px_gen *g, struct event_base *base,
 		px_warnx("reload: resolvers change only on restart; names "
 		    "are looked up again through the ones in use");
 	px_dns.swept = swept;
+	px_dns.quiet = quiet;
 	for (i = 0; i < g->cfg->nbackends; i++) {
 		struct px_backend	*pb = &g->backends[i];
 		struct px_server	*sv;

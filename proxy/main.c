@@ -167,14 +167,36 @@ px_log_listeners(const struct px_lset *ls)
 	}
 }
 
-/* Servers left a DNS answer: every worker closes their idle connections. */
+/*
+ * A server set was replaced: every worker closes its idle connections to
+ * servers gone or down, and says it passed the replacement.
+ */
 static void
 px_sweep(void)
 {
 	int i;
 
-	for (i = 0; i < px.nwk; i++)
+	for (i = 0; i < px.nwk && px.wk != NULL; i++)
 		px_worker_cmd(px.wk[i], PX_WK_SWEEP);
+}
+
+/* The lowest server-set epoch every worker has passed. */
+static uint64_t
+px_quiet(void)
+{
+	uint64_t	q = UINT64_MAX, v;
+	int		i;
+
+	if (px.wk == NULL)
+		return (0);
+	for (i = 0; i < px.nwk; i++) {
+		if (px.wk[i] == NULL)
+			return (0);
+		v = __atomic_load_n(&px.wk[i]->qs, __ATOMIC_ACQUIRE);
+		if (v < q)
+			q = v;
+	}
+	return (q);
 }
 
 static void
@@ -222,7 +244,7 @@ px_reload(void)
 		    "generation %u", err, px.gen_id);
 		return;
 	}
-	if (px_backend_start(ls->gen, px.base, px_sweep, err,
+	if (px_backend_start(ls->gen, px.base, px_sweep, px_quiet, err,
 	    sizeof(err)) == -1) {
 		px_backend_stop(ls->gen);
 		px_lset_unref(ls);
@@ -437,7 +459,7 @@ px_run(struct config *cfg)
 		if (px.alog_ev != NULL)
 			event_add(px.alog_ev, &tv);
 	}
-	if (px_backend_start(px.lset->gen, px.base, px_sweep, err,
+	if (px_backend_start(px.lset->gen, px.base, px_sweep, px_quiet, err,
 	    sizeof(err)) == -1) {
 		px_log(CONF_LOG_CRIT, "%s", err);
 		px_tun_stop();
@@ -457,6 +479,7 @@ px_run(struct config *cfg)
 	for (i = 0; i < (size_t)px.nwk; i++)
 		px_worker_free(px.wk[i]);
 	free(px.wk);
+	px.wk = NULL;
 	if (px.lset != NULL)
 		px_backend_stop(px.lset->gen);
 	px_lset_unref(px.lset);

@@ -78,13 +78,16 @@ struct px_server {
 /*
  * What workers pick from: the servers in the current DNS answer (and the
  * literal ones).  Replaced, never changed: a worker loads the pointer with
- * acquire and may use it for as long as it holds the generation, since a
- * replaced set is kept until the generation goes.
+ * acquire and uses it only inside one px_balance_pick.  A replaced set is
+ * freed once every worker has passed its control event since (quiescent
+ * state: the main thread posts PX_WK_SWEEP with every replacement), or
+ * with its generation.
  */
 struct px_srvset {
 	struct px_server	**srv;	/* owned array; servers borrowed */
 	size_t			  n;
-	struct px_srvset	 *prev;	/* an older set, kept */
+	struct px_srvset	 *prev;	/* an older set, not yet freed */
+	uint64_t		  epoch;	/* replaced in this epoch */
 };
 
 struct px_dnsname;
@@ -114,12 +117,18 @@ int	px_backend_init(struct px_gen *g, char *err, size_t errlen);
 void	px_backend_free(struct px_gen *g);
 
 /*
- * Main thread: starts re-resolution and health checks of g on base;
- * swept() runs after servers left a set, so workers drop their idle
- * connections.  -1 + err.
+ * Main thread: starts re-resolution and health checks of g on base.
+ * swept() runs after a set was replaced: every worker then drops its idle
+ * connections to servers gone or down and calls px_backend_quiesce.
+ * quiet() returns the lowest epoch every running worker has passed.  -1 +
+ * err.
  */
 int	px_backend_start(struct px_gen *g, struct event_base *base,
-	    void (*swept)(void), char *err, size_t errlen);
+	    void (*swept)(void), uint64_t (*quiet)(void), char *err,
+	    size_t errlen);
+
+/* The epoch of the latest set replacement (any thread). */
+uint64_t px_backend_epoch(void);
 
 /* Main thread: stops what px_backend_start started (before the gen goes). */
 void	px_backend_stop(struct px_gen *g);
@@ -320,6 +329,8 @@ struct px_worker {
 	size_t			 scratch_len;
 	struct px_bconnlist	 idle;		/* http: parked backend conns */
 	size_t			 nidle;		/* entries in idle */
+	uint64_t		 qs;		/* atomic: server-set epoch it
+						   has passed (backend.c) */
 	struct px_hwork		*hwork;		/* owned; http work areas */
 	unsigned		 nhwork;	/* in hwork */
 };

@@ -141,8 +141,12 @@ px_worker_ctl(evutil_socket_t fd, short what, void *arg)
 		px_worker_listen(wk, next);
 	else
 		px_lset_unref(next);
-	if (cmd & PX_WK_SWEEP)
+	if (cmd & PX_WK_SWEEP) {
 		px_pool_sweep(wk);
+		/* Not inside a pick: replaced server sets may go. */
+		__atomic_store_n(&wk->qs, px_backend_epoch(),
+		    __ATOMIC_RELEASE);
+	}
 	if (cmd & (PX_WK_STOP | PX_WK_ABORT)) {
 		struct px_sess *s, *nx;
 
@@ -240,6 +244,8 @@ px_worker_main(void *arg)
 		px_sess_close(s, "worker exit");
 	px_pool_flush(wk);
 	px_http_worker_fini(wk);
+	/* It picks no server any more. */
+	__atomic_store_n(&wk->qs, UINT64_MAX, __ATOMIC_RELEASE);
 	if (wk->done_fd != -1 && write(wk->done_fd, "x", 1) == -1)
 		px_warn("worker %d: exit notice", wk->idx);
 	return (NULL);

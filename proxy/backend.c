@@ -77,10 +77,11 @@ px_backend_reclaim(struct px_backend *pb)
 		return;
 	q = pb->base != NULL && px_dns.quiet != NULL ? px_dns.quiet() : 0;
 	/* Older sets were replaced earlier: free from the first one done. */
-	for (pp = &pb->set->prev; *pp != NULL; pp = &(*pp)->prev)
-		if ((*pp)->epoch <= q)
-			break;
-	for (n = 0, set = *pp, *pp = NULL; set != NULL; set = prev, n++) {
+	for (pp = &pb->set->prev; (set = *pp) != NULL && set->epoch > q;
+	    pp = &set->prev)
+		;
+	*pp = NULL;
+	for (n = 0; set != NULL; set = prev, n++) {
 		prev = set->prev;
 		free(set->srv);
 		free(set);

@@ -73,7 +73,7 @@ px_backend_reclaim(struct px_backend *pb)
 	uint64_t		 q;
 	int			 n;
 
-	if (pb->set == NULL || pb->set->prev == NULL)
+	if (pb->set == NULL)
 		return;
 	q = pb->base != NULL && px_dns.quiet != NULL ? px_dns.quiet() : 0;
 	/* Older sets were replaced earlier: free from the first one done. */

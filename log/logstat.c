@@ -91,9 +91,9 @@ tab_grow(struct ls_tab *t)
 		return (-1);
 	for (i = 0; i < t->cap; i++) {
 		e = &t->e[i];
-		if (e->key == NULL)
+		if (!e->used)
 			continue;
-		for (j = e->hash & (ncap - 1); ne[j].key != NULL;
+		for (j = e->hash & (ncap - 1); ne[j].used;
 		    j = (j + 1) & (ncap - 1))
 			;
 		ne[j] = *e;
@@ -125,23 +125,103 @@ tab_get(struct alog_ls *ls, struct ls_tab *t, const void *key, size_t klen,
 	mask = t->cap - 1;
 	for (i = h & mask;; i = (i + 1) & mask) {
 		e = &t->e[i];
-		if (e->key == NULL)
+		if (!e->used)
 			break;
 		if (e->hash == h && e->klen == klen &&
-		    memcmp(e->key, key, klen) == 0)
+		    memcmp(LS_KEY(e), key, klen) == 0)
 			return (e);
 	}
-	if ((k = ls_keep(ls, key, klen)) == NULL) {
-		ls->oom = true;
-		return (NULL);
+	if (klen <= 16)
+		memcpy(e->k.in, key, klen);
+	else {
+		if ((k = ls_keep(ls, key, klen)) == NULL) {
+			ls->oom = true;
+			return (NULL);
+		}
+		e->k.p = k;
 	}
 	e->hash = h;
-	e->key = k;
 	e->klen = (uint32_t)klen;
+	e->used = 1;
 	e->n = e->a = e->b = 0;
 	t->n++;
 	*isnew = true;
 	return (e);
+}
+
+static uint64_t
+set_hash(const uint8_t k[16])
+{
+	uint64_t a, b;
+
+	memcpy(&a, k, 8);
+	memcpy(&b, k + 8, 8);
+	a = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
+	a ^= a >> 31;
+	a *= 0x94d049bb133111ebULL;
+	return (a ^ (a >> 29));
+}
+
+static const uint8_t zero16[16];
+
+static int
+set_grow(struct ls_set *s)
+{
+	uint8_t (*nk)[16];
+	size_t ncap = s->cap == 0 ? 1024 : s->cap * 2, i, j;
+
+	if ((nk = calloc(ncap, 16)) == NULL)
+		return (-1);
+	for (i = 0; i < s->cap; i++) {
+		if (memcmp(s->k[i], zero16, 16) == 0)
+			continue;
+		for (j = set_hash(s->k[i]) & (ncap - 1);
+		    memcmp(nk[j], zero16, 16) != 0; j = (j + 1) & (ncap - 1))
+			;
+		memcpy(nk[j], s->k[i], 16);
+	}
+	free(s->k);
+	s->k = nk;
+	s->cap = ncap;
+	return (0);
+}
+
+/*
+ * Adds key, whose set_hash is h: 1 if it is new, 0 if it was there, -1
+ * when memory is short.
+ */
+static int
+set_add(struct alog_ls *ls, struct ls_set *s, const uint8_t key[16],
+    uint64_t h)
+{
+	uint64_t k0, k1, e0, e1;
+	size_t i, mask;
+
+	memcpy(&k0, key, 8);
+	memcpy(&k1, key + 8, 8);
+	if ((k0 | k1) == 0) {
+		if (s->zero)
+			return (0);
+		s->zero = true;
+		return (1);
+	}
+	/* Up to 5/8 full: one probe or two for almost every lookup. */
+	if (s->n * 8 >= s->cap * 5 && set_grow(s) == -1) {
+		ls->oom = true;
+		return (-1);
+	}
+	mask = s->cap - 1;
+	for (i = h & mask;; i = (i + 1) & mask) {
+		memcpy(&e0, s->k[i], 8);
+		memcpy(&e1, s->k[i] + 8, 8);
+		if (e0 == k0 && e1 == k1)
+			return (0);
+		if ((e0 | e1) == 0)
+			break;
+	}
+	memcpy(s->k[i], key, 16);
+	s->n++;
+	return (1);
 }
 
 static void
@@ -162,7 +242,7 @@ ent_cmp(const void *x, const void *y)
 
 	if (a->n != b->n)
 		return (a->n > b->n ? -1 : 1);
-	if ((c = memcmp(a->key, b->key, n)) != 0)
+	if ((c = memcmp(LS_KEY(a), LS_KEY(b), n)) != 0)
 		return (c);
 	return (a->klen < b->klen ? -1 : a->klen > b->klen);
 }
@@ -172,7 +252,7 @@ hour_of(const struct ls_ent *e)
 {
 	int64_t h;
 
-	memcpy(&h, e->key, sizeof(h));
+	memcpy(&h, e->k.in, sizeof(h));
 	return (h);
 }
 
@@ -195,7 +275,7 @@ tab_list(const struct ls_tab *t, size_t *n)
 	if (t->n == 0 || (v = calloc(t->n, sizeof(*v))) == NULL)
 		return (NULL);
 	for (i = 0; i < t->cap; i++)
-		if (t->e[i].key != NULL)
+		if (t->e[i].used)
 			v[k++] = &t->e[i];
 	*n = k;
 	return (v);
@@ -378,8 +458,8 @@ alog_ls_free(struct alog_ls *ls)
 		nc = c->next;
 		free(c);
 	}
-	tab_free(&ls->cli);
-	tab_free(&ls->p64);
+	free(ls->cli.k);
+	free(ls->p64.k);
 	for (i = 0; i < ls->npfx; i++)
 		tab_free(&ls->pfx[i].tab);
 	tab_free(&ls->methods);
@@ -524,11 +604,11 @@ void
 alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 {
 	const struct alog_field *f;
-	struct ls_ent *e, *ce;
+	struct ls_ent *e, *pe[2 * ALOG_LS_PFX_MAX];
 	uint8_t addr[16], m[16];
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, ch;
 	int64_t t = INT64_MIN, hour;
-	bool isnew, cnew;
+	bool isnew;
 	int fam, v6, i, code, rc;
 
 	ls->lines++;
@@ -557,20 +637,19 @@ alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 	ls->req[v6]++;
 	ls->bytes[v6] += bytes;
 
-	cnew = false;
-	if ((ce = tab_get(ls, &ls->cli, addr, 16, &cnew)) != NULL)
-		ce->n++;
-	if (cnew) {
-		ls->clients[v6]++;
-		if (v6) {
-			memcpy(m, addr, 16);
-			mask_bits(m, 64);
-			(void)tab_get(ls, &ls->p64, m, 16, &isnew);
-		}
-	}
+	/*
+	 * The client set is the one table too big for the caches: fetch
+	 * its slot now and look it up last, when the line's other work has
+	 * hidden the wait.  Entries of one table never move while other
+	 * tables grow, so pe[] stays valid until then.
+	 */
+	ch = set_hash(addr);
+	if (ls->cli.cap > 0)
+		__builtin_prefetch(ls->cli.k[ch & (ls->cli.cap - 1)]);
 	for (i = 0; i < ls->npfx; i++) {
 		struct ls_pfx *p = &ls->pfx[i];
 
+		pe[i] = NULL;
 		if (p->v6 != v6)
 			continue;
 		memcpy(m, addr, 16);
@@ -579,8 +658,7 @@ alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 			continue;
 		e->n++;
 		e->b += bytes;
-		if (cnew)
-			e->a++;
+		pe[i] = e;
 	}
 
 	if (t != INT64_MIN) {
@@ -617,6 +695,18 @@ alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 	if (ls->fi_ua >= 0) {
 		f = &ls->fld[ls->fi_ua];
 		count_str(ls, &ls->uas, f->p, f->len);
+	}
+
+	if (set_add(ls, &ls->cli, addr, ch) != 1)
+		return;
+	ls->clients[v6]++;
+	for (i = 0; i < ls->npfx; i++)
+		if (pe[i] != NULL)
+			pe[i]->a++;
+	if (v6) {
+		memcpy(m, addr, 16);
+		mask_bits(m, 64);
+		(void)set_add(ls, &ls->p64, m, set_hash(m));
 	}
 }
 

@@ -17,17 +17,38 @@
 #define LS_ERR_LONG	-22	/* longer than the read buffer */
 
 /*
- * One key of a table and its counters.  key points into the arena.  The
+ * One key of a table and its counters.  Keys of up to 16 bytes (addresses,
+ * prefixes, hours) are held in the entry, longer ones in the arena.  The
  * meaning of a and b depends on the table (see struct alog_ls).
  */
 struct ls_ent {
 	uint64_t	 hash;
-	const uint8_t	*key;		/* NULL = free slot */
+	union {
+		uint8_t		 in[16];
+		const uint8_t	*p;
+	} k;
 	uint32_t	 klen;
+	uint32_t	 used;		/* 0 = free slot */
 	uint64_t	 n;		/* requests */
 	uint64_t	 a;
 	uint64_t	 b;
 };
+
+#define LS_KEY(e)	((e)->klen <= 16 ? (e)->k.in : (e)->k.p)
+
+/*
+ * A set of 16-byte addresses, 16 bytes a slot: the one table that grows
+ * with the number of clients.  The all-zero key marks a free slot, so the
+ * address :: is remembered apart.
+ */
+struct ls_set {
+	uint8_t		(*k)[16];
+	size_t		 cap;		/* a power of two, or 0 */
+	size_t		 n;		/* keys in k */
+	bool		 zero;		/* :: seen */
+};
+
+#define LS_SET_COUNT(s)	((s)->n + (s)->zero)
 
 /* Open addressing, linear probing, at most half full. */
 struct ls_tab {
@@ -84,8 +105,8 @@ struct alog_ls {
 	uint64_t	 clients[2];
 	bool		 has_time;
 
-	struct ls_tab	 cli;		/* 16-byte address; n requests */
-	struct ls_tab	 p64;		/* IPv6 /64 seen; the unique count */
+	struct ls_set	 cli;		/* addresses seen */
+	struct ls_set	 p64;		/* IPv6 /64 prefixes seen */
 	struct ls_pfx	 pfx[2 * ALOG_LS_PFX_MAX];
 	int		 npfx;
 	uint64_t	 status[600];	/* by code, 100-599 */

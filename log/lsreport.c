@@ -104,7 +104,7 @@ days_of(const struct ls_ent **hv, size_t nh, size_t *nd)
 	for (i = 0; i < nh; i++) {
 		int64_t h;
 
-		memcpy(&h, hv[i]->key, sizeof(h));
+		memcpy(&h, hv[i]->k.in, sizeof(h));
 		day = day_of(h);
 		if (k == 0 || d[k - 1].day != day) {
 			d[k].day = day;
@@ -311,7 +311,7 @@ text_top(const struct alog_ls *ls, FILE *f, const struct ls_tab *tab,
 	}
 	max = n > 0 ? v[0]->n : 1;
 	for (i = 0; i < n; i++) {
-		tbl_key(&t, i, 0, v[i]->key, v[i]->klen);
+		tbl_key(&t, i, 0, LS_KEY(v[i]), v[i]->klen);
 		tbl_set(&t, i, 1, "%" PRIu64, v[i]->n);
 		tbl_set(&t, i, 2, "%.1f%%", 100 * share(v[i]->n,
 		    ls->parsed));
@@ -365,7 +365,7 @@ ls_report_text(const struct alog_ls *ls, FILE *f)
 		tbl_set(&t, i, 4, "%" PRIu64, i < 2 ? ls->clients[i] :
 		    ls->clients[0] + ls->clients[1]);
 		if (i == 1)
-			tbl_set(&t, i, 5, "%zu /64", ls->p64.n);
+			tbl_set(&t, i, 5, "%zu /64", LS_SET_COUNT(&ls->p64));
 		t.bar[i] = share(rq, total);
 	}
 	t.left[5] = true;
@@ -394,7 +394,7 @@ ls_report_text(const struct alog_ls *ls, FILE *f)
 	for (i = 0; i < nh; i++) {
 		int64_t h;
 
-		memcpy(&h, hv[i]->key, sizeof(h));
+		memcpy(&h, hv[i]->k.in, sizeof(h));
 		hour_text(h, b, sizeof(b), false);
 		tbl_set(&t, i, 0, "%s", b);
 		tbl_set(&t, i, 1, "%" PRIu64, hv[i]->n);
@@ -421,7 +421,7 @@ ls_report_text(const struct alog_ls *ls, FILE *f)
 		}
 		max = n > 0 ? v[0]->n : 1;
 		for (i = 0; i < n; i++) {
-			ls_pfx_text(p, v[i]->key, b, sizeof(b));
+			ls_pfx_text(p, LS_KEY(v[i]), b, sizeof(b));
 			tbl_set(&t, i, 0, "%s", b);
 			tbl_set(&t, i, 1, "%" PRIu64, v[i]->n);
 			tbl_set(&t, i, 2, "%" PRIu64, v[i]->a);
@@ -505,7 +505,7 @@ json_top(const struct alog_ls *ls, FILE *f, const char *name,
 	    tab->n);
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s\n    {\"%s\": ", i ? "," : "", key);
-		jstr(f, v[i]->key, v[i]->klen);
+		jstr(f, LS_KEY(v[i]), v[i]->klen);
 		fprintf(f, ", \"requests\": %" PRIu64 "}", v[i]->n);
 	}
 	fprintf(f, "%s]}", n ? "\n  " : "");
@@ -558,7 +558,7 @@ ls_report_json(const struct alog_ls *ls, FILE *f)
 	    ls->bytes[1], ls->bytes[0], ls->bytes[1]);
 	fprintf(f, "  \"clients\": {\"ipv4\": %" PRIu64 ", \"ipv6\": %"
 	    PRIu64 ", \"ipv6_64\": %zu},\n", ls->clients[0], ls->clients[1],
-	    ls->p64.n);
+	    LS_SET_COUNT(&ls->p64));
 
 	fputs("  \"prefixes\": [", f);
 	for (c = 0; c < ls->npfx; c++) {
@@ -569,7 +569,7 @@ ls_report_json(const struct alog_ls *ls, FILE *f)
 		    "\"distinct\": %zu, \"top\": [", c ? "," : "",
 		    p->v6 ? "ipv6" : "ipv4", p->eff, p->tab.n);
 		for (i = 0; i < n; i++) {
-			ls_pfx_text(p, v[i]->key, b, sizeof(b));
+			ls_pfx_text(p, LS_KEY(v[i]), b, sizeof(b));
 			fprintf(f, "%s\n      {\"prefix\": \"%s\", "
 			    "\"requests\": %" PRIu64 ", \"clients\": %" PRIu64
 			    ", \"bytes\": %" PRIu64 "}", i ? "," : "", b,
@@ -609,7 +609,7 @@ ls_report_json(const struct alog_ls *ls, FILE *f)
 	for (i = 0; i < nh; i++) {
 		int64_t h;
 
-		memcpy(&h, hv[i]->key, sizeof(h));
+		memcpy(&h, hv[i]->k.in, sizeof(h));
 		hour_text(h, b, sizeof(b), false);
 		fprintf(f, "%s\n    {\"hour\": \"%s\", \"requests\": %" PRIu64
 		    ", \"ipv6\": %" PRIu64 ", \"ipv6_share\": %.4f, "
@@ -732,7 +732,7 @@ html_top(const struct alog_ls *ls, FILE *f, const char *title,
 	    title, tab->n, what);
 	for (i = 0; i < n; i++) {
 		fputs("<tr><td>", f);
-		hstr(f, v[i]->key, v[i]->klen);
+		hstr(f, LS_KEY(v[i]), v[i]->klen);
 		fprintf(f, "</td><td>%" PRIu64 "</td><td>%.1f%%</td></tr>\n",
 		    v[i]->n, 100 * share(v[i]->n, ls->parsed));
 	}
@@ -766,7 +766,7 @@ html_share(FILE *f, const struct ls_ent **hv, size_t nh,
 	}
 	fputs("\"/>\n", f);
 	for (i = 0; i < nh; i++) {
-		memcpy(&h, hv[i]->key, sizeof(h));
+		memcpy(&h, hv[i]->k.in, sizeof(h));
 		hour_text(h, b, sizeof(b), false);
 		x = 45 + step * (double)i;
 		y = 210 - 200 * share(hv[i]->a, hv[i]->n);
@@ -776,10 +776,10 @@ html_share(FILE *f, const struct ls_ent **hv, size_t nh,
 		    hv[i]->n);
 	}
 	if (nh > 0) {
-		memcpy(&h, hv[0]->key, sizeof(h));
+		memcpy(&h, hv[0]->k.in, sizeof(h));
 		hour_text(h, b, sizeof(b), false);
 		fprintf(f, "<text x=\"45\" y=\"230\">%s</text>\n", b);
-		memcpy(&h, hv[nh - 1]->key, sizeof(h));
+		memcpy(&h, hv[nh - 1]->k.in, sizeof(h));
 		hour_text(h, b, sizeof(b), false);
 		fprintf(f, "<text x=\"745\" y=\"230\" text-anchor=\"end\">%s"
 		    "</text>\n", b);
@@ -827,7 +827,7 @@ html_hours(FILE *f, const struct ls_ent **hv, size_t nh)
 	step = nh > 0 ? 700.0 / (double)nh : 0;
 	w = step * 0.85 < 0.5 ? 0.5 : step * 0.85;
 	for (i = 0; i < nh; i++) {
-		memcpy(&h, hv[i]->key, sizeof(h));
+		memcpy(&h, hv[i]->k.in, sizeof(h));
 		hour_text(h, b, sizeof(b), false);
 		x = 45 + step * (double)i;
 		h6 = 200.0 * (double)hv[i]->a / (double)max;
@@ -887,7 +887,7 @@ ls_report_html(const struct alog_ls *ls, FILE *f)
 	fprintf(f, "<tr><td>total</td><td>%" PRIu64 "</td><td></td><td>%"
 	    PRIu64 "</td><td>%" PRIu64 "</td></tr>\n</table>\n<p>Distinct "
 	    "IPv6 /64 prefixes: %zu.</p>\n", total, ls->bytes[0] +
-	    ls->bytes[1], ls->clients[0] + ls->clients[1], ls->p64.n);
+	    ls->bytes[1], ls->clients[0] + ls->clients[1], LS_SET_COUNT(&ls->p64));
 
 	hv = ls_hours(&ls->hours, &nh);
 	dv = days_of(hv, nh, &nd);
@@ -905,7 +905,7 @@ ls_report_html(const struct alog_ls *ls, FILE *f)
 		fprintf(f, "<h2>Top %s /%d prefixes</h2>\n<p class=\"note\">"
 		    "%zu distinct</p>\n", pfx_family(p), p->eff, p->tab.n);
 		for (i = 0; i < n; i++) {
-			ls_pfx_text(p, v[i]->key, lb[i], sizeof(lb[i]));
+			ls_pfx_text(p, LS_KEY(v[i]), lb[i], sizeof(lb[i]));
 			labels[i] = lb[i];
 			vals[i] = v[i]->n;
 		}

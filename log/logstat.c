@@ -109,10 +109,9 @@ tab_grow(struct ls_tab *t)
  * NULL when memory is short; the figures then say so (alog_ls_oom).
  */
 static struct ls_ent *
-tab_get(struct alog_ls *ls, struct ls_tab *t, const void *key, size_t klen,
-    bool *isnew)
+tab_get_h(struct alog_ls *ls, struct ls_tab *t, const void *key, size_t klen,
+    uint64_t h, bool *isnew)
 {
-	uint64_t h = ls_hash(key, klen);
 	struct ls_ent *e;
 	const uint8_t *k;
 	size_t i, mask;
@@ -559,34 +558,22 @@ time_get(struct alog_ls *ls, const struct alog_field *f, int64_t *t)
 	return (0);
 }
 
-static void
-count_str(struct alog_ls *ls, struct ls_tab *t, const char *p, size_t n)
-{
-	struct ls_ent *e;
-	bool isnew;
-
-	if ((e = tab_get(ls, t, p, n, &isnew)) != NULL)
-		e->n++;
-}
-
 /*
  * Method and path from a request line "GET /a?b HTTP/1.1": the method is
  * what comes before the first space, the target what comes between it and
  * the last space (or the end, with one space only), the path the target
- * up to its '?'.  A line without a space gives neither.
+ * up to its '?'.  A line without a space gives neither: returns false.
  */
-static void
-count_reqline(struct alog_ls *ls, const char *p, size_t n, bool method,
-    bool path)
+static bool
+split_reqline(const char *p, size_t n, struct alog_str *method,
+    struct alog_str *path)
 {
 	const char *sp, *last, *q;
 
 	if ((sp = memchr(p, ' ', n)) == NULL)
-		return;
-	if (method)
-		count_str(ls, &ls->methods, p, (size_t)(sp - p));
-	if (!path)
-		return;
+		return (false);
+	method->p = p;
+	method->len = (size_t)(sp - p);
 	last = p + n;
 	while (last > sp + 1 && last[-1] != ' ')
 		last--;
@@ -597,19 +584,46 @@ count_reqline(struct alog_ls *ls, const char *p, size_t n, bool method,
 	sp++;
 	if ((q = memchr(sp, '?', (size_t)(last - sp))) != NULL)
 		last = q;
-	count_str(ls, &ls->paths, sp, (size_t)(last - sp));
+	path->p = sp;
+	path->len = (size_t)(last - sp);
+	return (true);
+}
+
+/* One table lookup of a line, hashed and prefetched before it is made. */
+struct ls_lk {
+	struct ls_tab	*t;
+	const void	*key;
+	size_t		 klen;
+	uint64_t	 h;
+	int		 kind;		/* LK_*, or a prefix table index */
+};
+
+#define LK_HOUR		-1
+#define LK_COUNT	-2		/* n++ only */
+
+static void
+lk_add(struct ls_lk *lk, int *n, struct ls_tab *t, const void *key,
+    size_t klen, int kind)
+{
+	lk[*n].t = t;
+	lk[*n].key = key;
+	lk[*n].klen = klen;
+	lk[*n].kind = kind;
+	(*n)++;
 }
 
 void
 alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 {
+	struct ls_lk lk[2 * ALOG_LS_PFX_MAX + 4];
 	const struct alog_field *f;
 	struct ls_ent *e, *pe[2 * ALOG_LS_PFX_MAX];
-	uint8_t addr[16], m[16];
+	struct alog_str meth = { NULL, 0 }, path = { NULL, 0 };
+	uint8_t addr[16], m[16], pk[2 * ALOG_LS_PFX_MAX][16];
 	uint64_t bytes = 0, ch;
 	int64_t t = INT64_MIN, hour;
 	bool isnew;
-	int fam, v6, i, code, rc;
+	int fam, v6, i, nlk = 0, code, rc;
 
 	ls->lines++;
 	ls->line++;
@@ -636,12 +650,21 @@ alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 	}
 	ls->req[v6]++;
 	ls->bytes[v6] += bytes;
+	if (ls->fi_status >= 0) {
+		f = &ls->fld[ls->fi_status];
+		code = f->len == 3 ? (int)num_val(f->p, 3) : 0;
+		if (code >= 100 && code <= 599)
+			ls->status[code]++;
+		else
+			ls->status_other++;
+	}
 
 	/*
-	 * The client set is the one table too big for the caches: fetch
-	 * its slot now and look it up last, when the line's other work has
-	 * hidden the wait.  Entries of one table never move while other
-	 * tables grow, so pe[] stays valid until then.
+	 * Every lookup of the line is hashed and its slot fetched first,
+	 * then they are made: the waits for memory overlap.  The client set
+	 * is the one table too big for the caches; it goes last.  Entries
+	 * of one table never move while other tables grow, so pe[] stays
+	 * valid until then.
 	 */
 	ch = set_hash(addr);
 	if (ls->cli.cap > 0)
@@ -652,49 +675,61 @@ alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 		pe[i] = NULL;
 		if (p->v6 != v6)
 			continue;
-		memcpy(m, addr, 16);
-		mask_bits(m, v6 ? p->eff : 96 + p->eff);
-		if ((e = tab_get(ls, &p->tab, m, 16, &isnew)) == NULL)
-			continue;
-		e->n++;
-		e->b += bytes;
-		pe[i] = e;
+		memcpy(pk[i], addr, 16);
+		mask_bits(pk[i], v6 ? p->eff : 96 + p->eff);
+		lk_add(lk, &nlk, &p->tab, pk[i], 16, i);
 	}
-
 	if (t != INT64_MIN) {
 		hour = t >= 0 ? t / 3600 : -((-t + 3599) / 3600);
-		if ((e = tab_get(ls, &ls->hours, &hour, sizeof(hour),
-		    &isnew)) != NULL) {
-			e->n++;
-			e->a += (uint64_t)v6;
-			e->b += bytes;
-		}
-	}
-
-	if (ls->fi_status >= 0) {
-		f = &ls->fld[ls->fi_status];
-		code = f->len == 3 ? (int)num_val(f->p, 3) : 0;
-		if (code >= 100 && code <= 599)
-			ls->status[code]++;
-		else
-			ls->status_other++;
+		lk_add(lk, &nlk, &ls->hours, &hour, sizeof(hour), LK_HOUR);
 	}
 	if (ls->fi_method >= 0) {
 		f = &ls->fld[ls->fi_method];
-		count_str(ls, &ls->methods, f->p, f->len);
+		meth.p = f->p;
+		meth.len = f->len;
 	}
 	if (ls->fi_path >= 0) {
 		f = &ls->fld[ls->fi_path];
-		count_str(ls, &ls->paths, f->p, f->len);
+		path.p = f->p;
+		path.len = f->len;
 	}
-	if (ls->fi_req >= 0 && (ls->fi_method < 0 || ls->fi_path < 0)) {
+	if (ls->fi_req >= 0 && (meth.p == NULL || path.p == NULL)) {
+		struct alog_str rm, rp;
+
 		f = &ls->fld[ls->fi_req];
-		count_reqline(ls, f->p, f->len, ls->fi_method < 0,
-		    ls->fi_path < 0);
+		if (split_reqline(f->p, f->len, &rm, &rp)) {
+			if (meth.p == NULL)
+				meth = rm;
+			if (path.p == NULL)
+				path = rp;
+		}
 	}
+	if (meth.p != NULL)
+		lk_add(lk, &nlk, &ls->methods, meth.p, meth.len, LK_COUNT);
+	if (path.p != NULL)
+		lk_add(lk, &nlk, &ls->paths, path.p, path.len, LK_COUNT);
 	if (ls->fi_ua >= 0) {
 		f = &ls->fld[ls->fi_ua];
-		count_str(ls, &ls->uas, f->p, f->len);
+		lk_add(lk, &nlk, &ls->uas, f->p, f->len, LK_COUNT);
+	}
+	for (i = 0; i < nlk; i++) {
+		lk[i].h = ls_hash(lk[i].key, lk[i].klen);
+		if (lk[i].t->cap > 0)
+			__builtin_prefetch(&lk[i].t->e[lk[i].h &
+			    (lk[i].t->cap - 1)]);
+	}
+	for (i = 0; i < nlk; i++) {
+		if ((e = tab_get_h(ls, lk[i].t, lk[i].key, lk[i].klen,
+		    lk[i].h, &isnew)) == NULL)
+			continue;
+		e->n++;
+		if (lk[i].kind == LK_HOUR) {
+			e->a += (uint64_t)v6;
+			e->b += bytes;
+		} else if (lk[i].kind >= 0) {
+			e->b += bytes;
+			pe[lk[i].kind] = e;
+		}
 	}
 
 	if (set_add(ls, &ls->cli, addr, ch) != 1)

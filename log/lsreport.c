@@ -801,6 +801,10 @@ html_share(FILE *f, const struct ls_ent **hv, size_t nh,
 		    "%.1f\" height=\"%.1f\"><title>%s: %.1f%% of %" PRIu64
 		    "</title></rect>\n", x, 210 - 200 * s, step * 0.8 < 1 ?
 		    1 : step * 0.8, 200 * s, b, 100 * s, dv[i].n);
+		/* Labels only where they fit: a month of days at most. */
+		if (nd <= 31)
+			fprintf(f, "<text x=\"%.1f\" y=\"226\">%s</text>\n",
+			    x, nd <= 8 ? b : b + 8);
 	}
 	fputs("</svg>\n", f);
 }

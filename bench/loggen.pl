@@ -56,7 +56,8 @@ for my $i (0 .. $n - 1) {
 	my $s = $st[int(rand(@st))];
 	my $b = $s == 304 ? '-' : int(rand(60000));
 	my $ref = rand() < 0.2 ? '-' :
-	    'https://www.example.com' . $path[int(rand(@path))];
+	    'https://www.example.com' . $path[int(rand(@path))] .
+	    '?utm_source=newsletter&utm_medium=email';
 	printf("%s - - [%s] \"%s %s%s HTTP/1.1\" %s %s \"%s\" \"%s\"\n", $ip, $ts,
 	    $meth[int(rand(@meth))], $path[int(rand(@path))],
 	    $qs[int(rand(@qs))], $s, $b, $ref, $ua[int(rand(@ua))]);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,9 @@
 
 #include "log/ls_int.h"
 
-#define LS_BUFSZ	(4u << 20)	/* read buffer; also the longest line */
+#define LS_BUFSZ	(1u << 20)	/* block: also the longest line */
+#define LS_BUFMIN	4096
+#define LS_THREADS_MAX	16
 #define LS_ZBUFSZ	(1u << 20)	/* compressed bytes per read */
 #define LS_CHUNK	(1u << 20)	/* arena chunk */
 #define LS_PROGRESS_MIN	(64u << 20)	/* inputs at least this big show
@@ -477,6 +480,7 @@ alog_ls_file(struct alog_ls *ls, const char *name)
 	    NULL)
 		return (-1);
 	ls->files = nf;
+	ls->cur = ls->nfiles;
 	ls->files[ls->nfiles++] = name;
 	ls->line = 0;
 	return (0);
@@ -497,7 +501,7 @@ malformed(struct alog_ls *ls, int err)
 	if (ls->nmalf == LS_MALF_KEEP)
 		return;
 	m = &ls->malf[ls->nmalf++];
-	m->file = ls->nfiles > 0 ? ls->nfiles - 1 : 0;
+	m->file = ls->cur;
 	m->line = ls->line;
 	m->err = err;
 }
@@ -924,39 +928,193 @@ now_s(void)
 }
 
 static void
-progress(const struct ls_in *in, uint64_t lines, bool done)
+progress(const struct ls_in *in, bool done)
 {
 	if (done) {
 		fputs("\r\033[K", stderr);
 		return;
 	}
 	if (in->size > 0)
-		fprintf(stderr, "\rlogstat: %s: %" PRIu64 " lines, %" PRIu64
-		    "%% ", in->name, lines, in->nread * 100 / in->size);
+		fprintf(stderr, "\rlogstat: %s: %" PRIu64 " MB, %" PRIu64 "%% ",
+		    in->name, in->nread >> 20, in->nread * 100 / in->size);
 	else
-		fprintf(stderr, "\rlogstat: %s: %" PRIu64 " lines, %" PRIu64
-		    " MB read ", in->name, lines, in->nread >> 20);
+		fprintf(stderr, "\rlogstat: %s: %" PRIu64 " MB read ",
+		    in->name, in->nread >> 20);
 	fflush(stderr);
 }
 
-/* Counts every line of one input.  Returns 0, or -1 with err set. */
+/*
+ * Reading runs in the main thread and counting in worker threads.  The
+ * reader cuts the input into blocks of whole lines; each worker counts
+ * the blocks it takes into figures of its own, and the figures are merged
+ * at the end.  Line numbers are per block until then: the reader notes
+ * which file each block came from and the workers how many lines it had.
+ */
+struct ls_blk {
+	struct ls_blk	*next;
+	uint32_t	 seq;		/* blocks of all files, in order */
+	bool		 toolong;	/* stands for one over-long line */
+	size_t		 len;
+	uint8_t		 p[];
+};
+
+struct ls_pool {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 work;		/* a block queued, or done */
+	pthread_cond_t	 idle;		/* a block freed */
+	struct ls_blk	*head, *tail;	/* queued, in order */
+	struct ls_blk	*free;
+	bool		 done;		/* no more blocks will come */
+	size_t		 bsize;
+	uint32_t	 nblk;		/* blocks queued so far */
+	uint32_t	*bfile;		/* file of each block */
+	uint64_t	*blines;	/* lines of each block */
+	size_t		 cap;
+};
+
+struct ls_worker {
+	pthread_t	 th;
+	struct ls_pool	*pool;
+	struct alog_ls	*ls;
+};
+
+/* Counts the lines of one block; the last may lack its newline. */
+static void
+blk_count(struct alog_ls *ls, const struct ls_blk *b)
+{
+	const uint8_t *p = b->p, *e = b->p + b->len, *nl;
+
+	ls->cur = b->seq;
+	ls->line = 0;
+	if (b->toolong) {
+		ls->lines++;
+		ls->line++;
+		malformed(ls, LS_ERR_LONG);
+		return;
+	}
+	while (p < e) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		nl = nl != NULL ? nl + 1 : e;
+		alog_ls_line(ls, (const char *)p, (size_t)(nl - p));
+		p = nl;
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct ls_worker	*w = arg;
+	struct ls_pool		*pl = w->pool;
+	struct ls_blk		*b;
+
+	for (;;) {
+		pthread_mutex_lock(&pl->mu);
+		while (pl->head == NULL && !pl->done)
+			pthread_cond_wait(&pl->work, &pl->mu);
+		if ((b = pl->head) == NULL) {
+			pthread_mutex_unlock(&pl->mu);
+			return (NULL);
+		}
+		if ((pl->head = b->next) == NULL)
+			pl->tail = NULL;
+		pthread_mutex_unlock(&pl->mu);
+
+		blk_count(w->ls, b);
+
+		pthread_mutex_lock(&pl->mu);
+		pl->blines[b->seq] = w->ls->line;
+		b->next = pl->free;
+		pl->free = b;
+		pthread_cond_signal(&pl->idle);
+		pthread_mutex_unlock(&pl->mu);
+	}
+}
+
+/* A free block, waiting for one if every block is queued or counted. */
+static struct ls_blk *
+blk_get(struct ls_pool *pl)
+{
+	struct ls_blk *b;
+
+	pthread_mutex_lock(&pl->mu);
+	while ((b = pl->free) == NULL)
+		pthread_cond_wait(&pl->idle, &pl->mu);
+	pl->free = b->next;
+	pthread_mutex_unlock(&pl->mu);
+	b->len = 0;
+	b->toolong = false;
+	b->next = NULL;
+	return (b);
+}
+
+/* Queues a block of file; -1 when memory for its bookkeeping is short. */
 static int
-ls_read(struct alog_ls *ls, const char *name, uint8_t *buf, bool tty,
+blk_put(struct ls_pool *pl, struct ls_blk *b, uint32_t file)
+{
+	uint32_t	*nf;
+	uint64_t	*nl;
+	size_t		 ncap;
+	int		 rc = 0;
+
+	pthread_mutex_lock(&pl->mu);
+	if (pl->nblk == pl->cap) {
+		ncap = pl->cap == 0 ? 256 : pl->cap * 2;
+		nf = realloc(pl->bfile, ncap * sizeof(*nf));
+		if (nf != NULL)
+			pl->bfile = nf;
+		nl = nf != NULL ? realloc(pl->blines, ncap * sizeof(*nl)) :
+		    NULL;
+		if (nl != NULL) {
+			pl->blines = nl;
+			pl->cap = ncap;
+		}
+	}
+	if (pl->nblk == pl->cap) {
+		b->next = pl->free;
+		pl->free = b;
+		rc = -1;
+	} else {
+		b->seq = pl->nblk++;
+		pl->bfile[b->seq] = file;
+		pl->blines[b->seq] = 0;
+		if (pl->tail != NULL)
+			pl->tail->next = b;
+		else
+			pl->head = b;
+		pl->tail = b;
+		pthread_cond_signal(&pl->work);
+	}
+	pthread_mutex_unlock(&pl->mu);
+	return (rc);
+}
+
+static void
+blk_drop(struct ls_pool *pl, struct ls_blk *b)
+{
+	pthread_mutex_lock(&pl->mu);
+	b->next = pl->free;
+	pl->free = b;
+	pthread_mutex_unlock(&pl->mu);
+}
+
+/*
+ * Cuts one input into blocks of whole lines and queues them.  A line
+ * longer than a block is queued as a mark that counts it as malformed;
+ * its bytes are skipped.  Returns 0, or -1 with err set.
+ */
+static int
+ls_read(struct ls_pool *pl, const char *name, uint32_t file, bool tty,
     char *err, size_t errlen)
 {
 	struct ls_in	 in;
-	uint8_t		*p, *nl, *e;
-	size_t		 have = 0, rest;
+	struct ls_blk	*b, *nb;
+	uint8_t		*nl;
+	size_t		 rest;
 	ssize_t		 r;
-	bool		 skip = false, shown = false;
+	bool		 skip = false, shown = false, eof = false;
 	double		 next = 0;
-	uint64_t	 mark = 0;
 	int		 rc = 0;
 
-	if (alog_ls_file(ls, name) == -1) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
 	if (in_open(&in, name, err, errlen) == -1) {
 		in_close(&in);
 		return (-1);
@@ -964,58 +1122,337 @@ ls_read(struct alog_ls *ls, const char *name, uint8_t *buf, bool tty,
 	tty = tty && (in.size == 0 || in.size >= LS_PROGRESS_MIN);
 	if (tty)
 		next = now_s() + 0.5;
-	for (;;) {
-		if ((r = in_read(&in, buf + have, LS_BUFSZ - have, err,
-		    errlen)) == -1) {
+	b = blk_get(pl);
+	while (!eof) {
+		while (b->len < pl->bsize) {
+			if ((r = in_read(&in, b->p + b->len, pl->bsize -
+			    b->len, err, errlen)) == -1) {
+				rc = -1;
+				goto out;
+			}
+			if (r == 0) {
+				eof = true;
+				break;
+			}
+			b->len += (size_t)r;
+		}
+		if (skip) {
+			/* The rest of an over-long line. */
+			if ((nl = memchr(b->p, '\n', b->len)) == NULL) {
+				b->len = 0;
+				continue;
+			}
+			skip = false;
+			rest = b->len - (size_t)(nl + 1 - b->p);
+			memmove(b->p, nl + 1, rest);
+			b->len = rest;
+			if (!eof)
+				continue;
+		}
+		if (b->len == 0)
+			break;
+		if (eof) {
+			/* A last line without its newline counts too. */
+			if (blk_put(pl, b, file) == -1)
+				goto oom;
+			b = NULL;
+			break;
+		}
+		nb = blk_get(pl);
+		if ((nl = memrchr(b->p, '\n', b->len)) == NULL) {
+			nb->toolong = true;
+			if (blk_put(pl, nb, file) == -1)
+				goto oom;
+			skip = true;
+			b->len = 0;
+			continue;
+		}
+		rest = b->len - (size_t)(nl + 1 - b->p);
+		memcpy(nb->p, nl + 1, rest);
+		nb->len = rest;
+		b->len -= rest;
+		if (blk_put(pl, b, file) == -1) {
+			blk_drop(pl, nb);
+			b = NULL;
+			goto oom;
+		}
+		b = nb;
+		if (tty && now_s() >= next) {
+			progress(&in, false);
+			shown = true;
+			next = now_s() + 0.25;
+		}
+	}
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = -1;
+out:
+	if (b != NULL)
+		blk_drop(pl, b);
+	if (shown)
+		progress(&in, true);
+	in_close(&in);
+	return (rc);
+}
+
+static int
+malf_cmp(const void *x, const void *y)
+{
+	const struct ls_malf *a = x, *b = y;
+
+	if (a->file != b->file)
+		return (a->file < b->file ? -1 : 1);
+	return (a->line < b->line ? -1 : a->line > b->line);
+}
+
+/* Adds the counters of src's entries into dst's. */
+static void
+tab_merge(struct alog_ls *ls, struct ls_tab *dst, const struct ls_tab *src)
+{
+	struct ls_ent *d;
+	size_t i;
+	bool isnew;
+
+	for (i = 0; i < src->cap; i++) {
+		const struct ls_ent *e = &src->e[i];
+
+		if (!e->used)
+			continue;
+		if ((d = tab_get_h(ls, dst, LS_KEY(e), e->klen, e->hash,
+		    &isnew)) == NULL)
+			return;
+		d->n += e->n;
+		d->a += e->a;
+		d->b += e->b;
+	}
+}
+
+/* The entry of key in t, or NULL. */
+static struct ls_ent *
+tab_find(const struct ls_tab *t, const uint8_t *key, size_t klen)
+{
+	uint64_t h = ls_hash(key, klen);
+	size_t i, mask;
+
+	if (t->cap == 0)
+		return (NULL);
+	mask = t->cap - 1;
+	for (i = h & mask; t->e[i].used; i = (i + 1) & mask)
+		if (t->e[i].hash == h && t->e[i].klen == klen &&
+		    memcmp(LS_KEY(&t->e[i]), key, klen) == 0)
+			return (&t->e[i]);
+	return (NULL);
+}
+
+/*
+ * A client src saw that dst saw too was counted by both: take it off
+ * dst's client counts, its prefixes' included.
+ */
+static void
+merge_client(struct alog_ls *dst, const uint8_t addr[16])
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	struct ls_ent *e;
+	uint8_t m[16];
+	int v6, i;
+
+	if (set_add(dst, &dst->cli, addr, set_hash(addr)) != 0)
+		return;
+	v6 = memcmp(addr, mapped, 12) != 0;
+	dst->clients[v6]--;
+	for (i = 0; i < dst->npfx; i++) {
+		struct ls_pfx *p = &dst->pfx[i];
+
+		if (p->v6 != v6)
+			continue;
+		memcpy(m, addr, 16);
+		mask_bits(m, v6 ? p->eff : 96 + p->eff);
+		if ((e = tab_find(&p->tab, m, 16)) != NULL)
+			e->a--;
+	}
+}
+
+/* Block-relative malformed-line numbers of a worker made file lines. */
+static void
+malf_fix(struct alog_ls *w, const struct ls_pool *pl, const uint64_t *base)
+{
+	size_t i;
+
+	for (i = 0; i < w->nmalf; i++) {
+		w->malf[i].line += base[w->malf[i].file];
+		w->malf[i].file = pl->bfile[w->malf[i].file];
+	}
+}
+
+/*
+ * Adds the figures of another worker into dst: counts add up, a client
+ * both saw is counted once, and the first malformed lines of both are
+ * kept (both already fixed by malf_fix).
+ */
+static void
+ls_merge(struct alog_ls *dst, const struct alog_ls *src)
+{
+	struct ls_malf all[2 * LS_MALF_KEEP];
+	size_t i, n = 0;
+	int k;
+
+	dst->lines += src->lines;
+	dst->parsed += src->parsed;
+	dst->malformed += src->malformed;
+	for (k = 0; k < 2; k++) {
+		dst->req[k] += src->req[k];
+		dst->bytes[k] += src->bytes[k];
+		dst->clients[k] += src->clients[k];
+	}
+	for (k = 0; k < 600; k++)
+		dst->status[k] += src->status[k];
+	dst->status_other += src->status_other;
+	for (k = 0; k < dst->npfx; k++)
+		tab_merge(dst, &dst->pfx[k].tab, &src->pfx[k].tab);
+	tab_merge(dst, &dst->methods, &src->methods);
+	tab_merge(dst, &dst->paths, &src->paths);
+	tab_merge(dst, &dst->uas, &src->uas);
+	tab_merge(dst, &dst->hours, &src->hours);
+	/* After the prefix tables: merge_client corrects their counts. */
+	for (i = 0; i < src->cli.cap; i++)
+		if (memcmp(src->cli.k[i], zero16, 16) != 0)
+			merge_client(dst, src->cli.k[i]);
+	if (src->cli.zero)
+		merge_client(dst, zero16);
+	for (i = 0; i < src->p64.cap; i++)
+		if (memcmp(src->p64.k[i], zero16, 16) != 0)
+			(void)set_add(dst, &dst->p64, src->p64.k[i],
+			    set_hash(src->p64.k[i]));
+	if (src->p64.zero)
+		dst->p64.zero = true;
+	memcpy(all, dst->malf, dst->nmalf * sizeof(all[0]));
+	n = dst->nmalf;
+	memcpy(all + n, src->malf, src->nmalf * sizeof(all[0]));
+	n += src->nmalf;
+	qsort(all, n, sizeof(all[0]), malf_cmp);
+	dst->nmalf = n < LS_MALF_KEEP ? n : LS_MALF_KEEP;
+	memcpy(dst->malf, all, dst->nmalf * sizeof(all[0]));
+	if (src->oom)
+		dst->oom = true;
+}
+
+/*
+ * ls takes the figures of w (tables and all); w gets ls's empty ones, to
+ * be freed.  The file list stays with ls.
+ */
+static void
+ls_adopt(struct alog_ls *ls, struct alog_ls *w)
+{
+	struct alog_ls tmp = *ls;
+
+	*ls = *w;
+	ls->files = tmp.files;
+	ls->nfiles = tmp.nfiles;
+	ls->cur = tmp.cur;
+	*w = tmp;
+	w->files = NULL;
+	w->nfiles = 0;
+}
+
+/*
+ * Counts every line of the files into ls with nthr worker threads and
+ * blocks of bsize bytes.  Returns 0, or -1 with err set.
+ */
+static int
+ls_run(struct alog_ls *ls, char **files, int nfiles, int nthr, size_t bsize,
+    char *err, size_t errlen)
+{
+	struct ls_pool		 pl;
+	struct ls_worker	*w;
+	struct ls_blk		*b;
+	uint64_t		*base = NULL;
+	bool			 tty = isatty(STDERR_FILENO) == 1;
+	int			 i, nw = 0, rc = 0;
+	size_t			 k;
+
+	memset(&pl, 0, sizeof(pl));
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.work, NULL);
+	pthread_cond_init(&pl.idle, NULL);
+	pl.bsize = bsize;
+	if ((w = calloc((size_t)nthr, sizeof(*w))) == NULL)
+		goto oom;
+	/* Two blocks a worker keep it busy while the reader fills more. */
+	for (i = 0; i < 2 * nthr + 2; i++) {
+		if ((b = malloc(sizeof(*b) + bsize)) == NULL)
+			goto oom;
+		b->next = pl.free;
+		pl.free = b;
+	}
+	for (i = 0; i < nthr; i++) {
+		w[i].pool = &pl;
+		if ((w[i].ls = alog_ls_new(&ls->opts, err, errlen)) == NULL) {
+			rc = -1;
+			goto out;
+		}
+	}
+	for (nw = 0; nw < nthr; nw++)
+		if (pthread_create(&w[nw].th, NULL, worker_main, &w[nw]) != 0) {
+			snprintf(err, errlen, "cannot start a thread: %s",
+			    strerror(errno));
 			rc = -1;
 			break;
 		}
-		if (r == 0) {
-			/* A last line without its newline still counts. */
-			if (have > 0 && !skip)
-				alog_ls_line(ls, (const char *)buf, have);
-			break;
-		}
-		have += (size_t)r;
-		p = buf;
-		e = buf + have;
-		while ((nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-			if (skip)
-				skip = false;
-			else
-				alog_ls_line(ls, (const char *)p,
-				    (size_t)(nl - p + 1));
-			p = nl + 1;
-		}
-		rest = (size_t)(e - p);
-		if (rest == LS_BUFSZ || skip) {
-			/* A line longer than the buffer: counted, skipped. */
-			if (!skip) {
-				ls->lines++;
-				ls->line++;
-				malformed(ls, LS_ERR_LONG);
-				skip = true;
-			}
-			rest = 0;
-		}
-		memmove(buf, p, rest);
-		have = rest;
-		if (tty && ls->lines - mark > 65536) {
-			mark = ls->lines;
-			if (now_s() >= next) {
-				progress(&in, ls->lines, false);
-				shown = true;
-				next = now_s() + 0.25;
-			}
+	for (i = 0; i < nfiles && rc == 0 && nw > 0; i++) {
+		if (alog_ls_file(ls, files[i]) == -1) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		} else
+			rc = ls_read(&pl, files[i], ls->nfiles - 1, tty, err,
+			    errlen);
+	}
+out:
+	pthread_mutex_lock(&pl.mu);
+	pl.done = true;
+	pthread_cond_broadcast(&pl.work);
+	pthread_mutex_unlock(&pl.mu);
+	for (i = 0; i < nw; i++)
+		pthread_join(w[i].th, NULL);
+	if (rc == 0 && (base = calloc(pl.nblk + 1, sizeof(*base))) == NULL)
+		goto oom;
+	if (rc == 0) {
+		/* First line of each block: the lines of the file before. */
+		for (k = 1; k < pl.nblk; k++)
+			base[k] = pl.bfile[k] == pl.bfile[k - 1] ?
+			    base[k - 1] + pl.blines[k - 1] : 0;
+		/* The first worker's tables become the result: no copy. */
+		for (i = 0; i < nthr; i++)
+			malf_fix(w[i].ls, &pl, base);
+		for (i = 1; i < nthr; i++)
+			ls_merge(w[0].ls, w[i].ls);
+		ls_adopt(ls, w[0].ls);
+		if (ls->oom) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
 		}
 	}
-	if (shown)
-		progress(&in, ls->lines, true);
-	in_close(&in);
-	if (rc == 0 && ls->oom) {
-		snprintf(err, errlen, "out of memory");
-		rc = -1;
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = -1;
+	if (nw > 0 && !pl.done)
+		goto out;
+done:
+	for (i = 0; w != NULL && i < nthr; i++)
+		alog_ls_free(w[i].ls);
+	free(w);
+	while ((b = pl.free) != NULL) {
+		pl.free = b->next;
+		free(b);
 	}
+	free(base);
+	free(pl.bfile);
+	free(pl.blines);
+	pthread_mutex_destroy(&pl.mu);
+	pthread_cond_destroy(&pl.work);
+	pthread_cond_destroy(&pl.idle);
 	return (rc);
 }
 
@@ -1036,6 +1473,10 @@ usage(FILE *f)
 	    "  --prefix4 L,...  IPv4 prefix lengths to rank (default 24)\n"
 	    "  --anonymize V6,V4  show no address bits past these "
 	    "(e.g. 48,24)\n"
+	    "  --threads N      counting threads (default: CPUs, at most 4)\n"
+	    "  --block-size K   KiB read at a time; longer lines are "
+	    "malformed\n"
+	    "                   (default 1024)\n"
 	    "  -h, --help       this help\n");
 }
 
@@ -1075,16 +1516,18 @@ logstat_main(int argc, char **argv)
 		{ "prefix",	required_argument, NULL, 'p' },
 		{ "prefix4",	required_argument, NULL, '4' },
 		{ "anonymize",	required_argument, NULL, 'a' },
+		{ "threads",	required_argument, NULL, 'j' + 256 },
+		{ "block-size",	required_argument, NULL, 'b' + 256 },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct alog_ls_opts	 o;
 	struct alog_ls		*ls = NULL;
 	const char		*html = NULL;
-	bool			 json = false, text = false, tty;
-	uint8_t			*buf = NULL;
+	bool			 json = false, text = false;
 	char			 err[512];
-	int			 ch, i, an[2], rc = 0;
+	int			 ch, i, an[2], nthr, bkib, rc = 0;
+	long			 ncpu;
 	FILE			*hf;
 
 	memset(&o, 0, sizeof(o));
@@ -1097,6 +1540,9 @@ logstat_main(int argc, char **argv)
 	o.anon6 = 128;
 	o.anon4 = 32;
 	o.top = 10;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	nthr = ncpu < 1 ? 1 : ncpu > 4 ? 4 : (int)ncpu;
+	bkib = LS_BUFSZ >> 10;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (ch) {
@@ -1148,6 +1594,22 @@ logstat_main(int argc, char **argv)
 			o.anon6 = an[0];
 			o.anon4 = an[1];
 			break;
+		case 'j' + 256:
+			if (int_list(optarg, &nthr, 1, LS_THREADS_MAX) != 1) {
+				fprintf(stderr, "v6front logstat: --threads %s: "
+				    "not a number in 1-%d\n", optarg,
+				    LS_THREADS_MAX);
+				return (2);
+			}
+			break;
+		case 'b' + 256:
+			if (int_list(optarg, &bkib, 1, 1 << 20) != 1 ||
+			    bkib < (LS_BUFMIN >> 10)) {
+				fprintf(stderr, "v6front logstat: --block-size "
+				    "%s: want KiB in 4-1048576\n", optarg);
+				return (2);
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return (0);
@@ -1166,18 +1628,11 @@ logstat_main(int argc, char **argv)
 		fprintf(stderr, "v6front logstat: %s\n", err);
 		return (2);
 	}
-	if ((buf = malloc(LS_BUFSZ)) == NULL) {
-		fprintf(stderr, "v6front logstat: out of memory\n");
-		alog_ls_free(ls);
-		return (1);
-	}
-	tty = isatty(STDERR_FILENO) == 1;
-	for (i = optind; i < argc; i++) {
-		if (ls_read(ls, argv[i], buf, tty, err, sizeof(err)) == -1) {
-			fprintf(stderr, "v6front logstat: %s\n", err);
-			rc = 1;
-			goto done;
-		}
+	if (ls_run(ls, argv + optind, argc - optind, nthr, (size_t)bkib << 10,
+	    err, sizeof(err)) == -1) {
+		fprintf(stderr, "v6front logstat: %s\n", err);
+		rc = 1;
+		goto done;
 	}
 	if (html != NULL) {
 		if ((hf = fopen(html, "w")) == NULL) {
@@ -1205,7 +1660,6 @@ logstat_main(int argc, char **argv)
 		}
 	}
 done:
-	free(buf);
 	alog_ls_free(ls);
 	return (rc);
 }

@@ -93,7 +93,11 @@ struct alog_ls {
 
 	const char	**files;	/* names as given, borrowed */
 	uint32_t	 nfiles;
-	uint64_t	 line;		/* line number in the current file */
+	uint32_t	 cur;		/* what ls_malf.file names for the
+					   lines counted now: the file, or
+					   in a worker the block */
+	uint64_t	 line;		/* line number in the current file
+					   (in a worker: in the block) */
 
 	uint64_t	 lines, parsed, malformed;
 	struct ls_malf	 malf[LS_MALF_KEEP];

@@ -73,6 +73,14 @@ cmp_ok($exp{combined}{lines}{malformed}, '>=', 20,
     'the data has malformed lines');
 cmp_ok(scalar(@{$exp{combined}{hours}}), '>', 48, 'the data spans days');
 
+# Blocks of 4 KiB counted by 3 threads: the merged figures are the same,
+# malformed lines keep their numbers, clients seen by two threads count
+# once.
+check('--threads 3 --block-size 4', ['--json', '--threads', '3',
+    '--block-size', '4', "$dir/combined.log"], $exp{combined});
+check('--threads 1', ['--json', '--threads', '1', "$dir/combined.log"],
+    $exp{combined});
+
 # Default format: combined.
 check('default format', ['--json', "$dir/combined.log"], $exp{combined});
 

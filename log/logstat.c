@@ -434,7 +434,6 @@ alog_ls_new(const struct alog_ls_opts *o, char *err, size_t errlen)
 	ls->fi_status = find_any(ls->fmt, status_ids, sizeof(status_ids));
 	ls->fi_bytes = find_any(ls->fmt, bytes_ids, sizeof(bytes_ids));
 	ls->fi_ua = alog_fmt_find(ls->fmt, ALOG_D_REQ_HDR, "User-Agent");
-	ls->has_time = ls->fi_time >= 0;
 	for (i = 0; i < o->npfx6; i++)
 		pfx_add(ls, o->pfx6[i], 1);
 	for (i = 0; i < o->npfx4; i++)

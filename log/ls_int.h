@@ -107,7 +107,6 @@ struct alog_ls {
 	uint64_t	 req[2];
 	uint64_t	 bytes[2];
 	uint64_t	 clients[2];
-	bool		 has_time;
 
 	struct ls_set	 cli;		/* addresses seen */
 	struct ls_set	 p64;		/* IPv6 /64 prefixes seen */

@@ -771,7 +771,8 @@ struct ls_in {
 	bool		 gz;
 	bool		 eof;		/* no more bytes from fd */
 	z_stream	 z;
-	bool		 zinit;
+	bool		 zopen;		/* inflateInit2 done */
+	bool		 zmember;	/* inside a gzip member */
 	uint8_t		*zb;		/* bytes read, not yet handed out */
 	size_t		 zoff, zlen;
 	uint64_t	 nread;		/* bytes read from fd */
@@ -833,7 +834,7 @@ in_open(struct ls_in *in, const char *name, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: zlib: cannot start", name);
 			return (-1);
 		}
-		in->zinit = true;
+		in->zopen = in->zmember = true;
 		in->z.next_in = in->zb;
 		in->z.avail_in = (uInt)in->zlen;
 	}
@@ -843,7 +844,7 @@ in_open(struct ls_in *in, const char *name, char *err, size_t errlen)
 static void
 in_close(struct ls_in *in)
 {
-	if (in->zinit)
+	if (in->zopen)
 		inflateEnd(&in->z);
 	if (in->fd > STDIN_FILENO)
 		close(in->fd);
@@ -881,7 +882,7 @@ in_read(struct ls_in *in, uint8_t *dst, size_t cap, char *err,
 	while (in->z.avail_out == cap) {
 		if (in->z.avail_in == 0) {
 			if (in->eof) {
-				if (in->zinit) {
+				if (in->zmember) {
 					snprintf(err, errlen, "%s: gzip data "
 					    "ends early", in->name);
 					return (-1);
@@ -897,15 +898,18 @@ in_read(struct ls_in *in, uint8_t *dst, size_t cap, char *err,
 			in->z.avail_in = (uInt)r;
 			continue;
 		}
-		if (!in->zinit) {
+		if (!in->zmember) {
 			/* Another gzip member after the last one. */
-			if (inflateReset(&in->z) != Z_OK)
+			if (inflateReset(&in->z) != Z_OK) {
+				snprintf(err, errlen, "%s: zlib: cannot "
+				    "restart", in->name);
 				return (-1);
-			in->zinit = true;
+			}
+			in->zmember = true;
 		}
 		zr = inflate(&in->z, Z_NO_FLUSH);
 		if (zr == Z_STREAM_END)
-			in->zinit = false;
+			in->zmember = false;
 		else if (zr != Z_OK && zr != Z_BUF_ERROR) {
 			snprintf(err, errlen, "%s: gzip data corrupt: %s",
 			    in->name, in->z.msg != NULL ? in->z.msg : "?");

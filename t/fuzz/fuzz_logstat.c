@@ -5,8 +5,12 @@
  * addresses are anonymized; the rest is split into lines, each counted
  * as logstat counts a line of a file (parse, address normalisation,
  * every table).  Then all three reports are written to /dev/null, so the
- * escaping of whatever the lines held is exercised too.
+ * escaping of whatever the lines held is exercised too.  And the input
+ * taken as one IPv6 address must read as inet_pton reads it: the address
+ * parser has a fast path of its own for the plain form.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,31 @@ static const char *const formats[] = {
 	"%a %{c}a \"%m %U%q %H\" %>s %B %{sec}t \"%{User-Agent}i\"",
 };
 
+/* alog_addr_parse agrees with inet_pton on text with two colons or more. */
+static void
+addr_check(const char *s, size_t n)
+{
+	char b[64];
+	uint8_t a1[16], a2[16];
+	int r, e;
+
+	if (n >= sizeof(b) || memchr(s, '\0', n) != NULL ||
+	    memchr(s, '[', n) != NULL || memchr(s, '%', n) != NULL)
+		return;
+	memcpy(b, s, n);
+	b[n] = '\0';
+	if (strchr(b, ':') == NULL || strchr(b, ':') == strrchr(b, ':'))
+		return;
+	r = alog_addr_parse(s, n, a1, NULL);
+	if (inet_pton(AF_INET6, b, a2) != 1)
+		e = -1;
+	else
+		e = IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)
+		    (const void *)a2) ? AF_INET : AF_INET6;
+	if (r != e || (e != -1 && memcmp(a1, a2, 16) != 0))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -34,6 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	if (len == 0)
 		return (0);
+	addr_check((const char *)data + 1, len - 1);
 	if (null == NULL && (null = fopen("/dev/null", "w")) == NULL)
 		abort();
 	memset(&o, 0, sizeof(o));

@@ -39,6 +39,8 @@ sub check {
 	is($st, 0, "$what: exit status 0") or diag($err);
 	unlike($err, qr/AddressSanitizer|runtime error|LeakSanitizer/,
 	    "$what: no sanitizer report");
+	is($err, '', "$what: nothing on stderr (not a terminal: no " .
+	    'progress line)');
 	my $j = eval { decode_json($out) };
 	ok($j, "$what: JSON parses") or return diag($@ // '', $out);
 	$j = norm($j);

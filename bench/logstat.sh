@@ -51,6 +51,7 @@ i=0
 while [ $i -lt "$ROUNDS" ]; do
 	run gawk gawk '{ c[$9]++ } END { for (k in c) print k, c[k] }' "$LOG"
 	run logstat "$BIN" logstat --json "$LOG"
+	run logstat1 "$BIN" logstat --threads 1 --json "$LOG"
 	i=$((i + 1))
 done
 
@@ -74,14 +75,17 @@ perl -e '
 		    if !$best{$n} || $cpu < $best{$n}{cpu};
 	}
 	my $l = $best{logstat};
-	printf("%d lines, %.0f MB, best of each (CPU time)\n\n", $lines,
-	    $bytes / 1e6);
+	open(my $la, "<", "/proc/loadavg");
+	my $load = (split(" ", <$la> // ""))[0] // "?";
+	printf("%d lines, %.0f MB, best of each (CPU time); %d CPUs, load " .
+	    "average %s\n\n", $lines, $bytes / 1e6, `nproc`, $load);
 	printf("%-22s %8s %8s %12s %12s %10s %9s %9s\n", "tool", "wall s",
 	    "CPU s", "lines/s", "lines/CPU-s", "RSS MB", "speed x", "RSS x");
-	for my $n (qw(goaccess gawk logstat)) {
+	for my $n (qw(goaccess gawk logstat logstat1)) {
 		my $b = $best{$n};
 		my $name = $n eq "gawk" ? "gawk (status count)" :
-		    $n eq "logstat" ? "v6front logstat --json" : "goaccess";
+		    $n eq "logstat" ? "v6front logstat --json" :
+		    $n eq "logstat1" ? "  the same, 1 thread" : "goaccess";
 		printf("%-22s %8.2f %8.2f %12.0f %12.0f %10.1f %9.2f %9.2f\n",
 		    $name, $b->{wall}, $b->{cpu},
 		    $lines / ($b->{wall} || 0.01), $lines / ($b->{cpu} || 0.01),
@@ -90,5 +94,7 @@ perl -e '
 		    $b->{rss} / $l->{rss});
 	}
 	print "\nspeed x: the tool'"'"'s CPU time / logstat'"'"'s (how many times " .
-	    "faster logstat is);\nRSS x: the tool'"'"'s peak RSS / logstat'"'"'s.\n";
+	    "faster logstat is);\nRSS x: the tool'"'"'s peak RSS / logstat'"'"'s.  " .
+	    "lines/s is by wall time, which\nother load on the machine " .
+	    "stretches; lines/CPU-s is not.\n";
 ' "$LINES" "$(stat -c %s "$LOG")" | tee "$OUT/table.txt"

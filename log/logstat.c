@@ -459,7 +459,8 @@ alog_ls_new(const struct alog_ls_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 	ls->nfld = alog_fmt_nfields(ls->fmt);
-	if ((ls->fld = calloc(ls->nfld + 1, sizeof(*ls->fld))) == NULL) {
+	if ((ls->fld = calloc(ls->nfld + 1, sizeof(*ls->fld))) == NULL ||
+	    (ls->fld2 = calloc(ls->nfld + 1, sizeof(*ls->fld2))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -496,6 +497,7 @@ alog_ls_free(struct alog_ls *ls)
 		return;
 	alog_fmt_free(ls->fmt);
 	free(ls->fld);
+	free(ls->fld2);
 	free(ls->files);
 	for (c = ls->arena; c != NULL; c = nc) {
 		nc = c->next;
@@ -634,6 +636,15 @@ split_reqline(const char *p, size_t n, struct alog_str *method,
 	return (true);
 }
 
+/* What line_parse leaves for line_count. */
+struct ls_pl {
+	struct alog_field *fld;		/* the line's fields */
+	uint8_t		 addr[16];
+	int		 v6;
+	int64_t		 t;		/* INT64_MIN: no time */
+	uint64_t	 ch;		/* set_hash(addr) */
+};
+
 /* One table lookup of a line, hashed and prefetched before it is made. */
 struct ls_lk {
 	struct ls_tab	*t;
@@ -657,46 +668,67 @@ lk_add(struct ls_lk *lk, int *n, struct ls_tab *t, const void *key,
 	(*n)++;
 }
 
-void
-alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
+/*
+ * First pass over a line: split it, read its client address and time.
+ * Returns false (the line counted as malformed) or true with pl set and
+ * the client's slot in the set on its way into the cache.
+ */
+static bool
+line_parse(struct alog_ls *ls, const char *line, size_t len,
+    struct ls_pl *pl)
 {
-	struct ls_lk lk[2 * ALOG_LS_PFX_MAX + 4];
 	const struct alog_field *f;
-	struct ls_ent *e, *pe[2 * ALOG_LS_PFX_MAX];
-	struct alog_str meth = { NULL, 0 }, path = { NULL, 0 };
-	uint8_t addr[16], m[16], pk[2 * ALOG_LS_PFX_MAX][16];
-	uint64_t bytes = 0, ch;
-	int64_t t = INT64_MIN, hour;
-	bool isnew;
-	int fam, v6, i, nlk = 0, code, rc;
+	int rc, fam;
 
 	ls->lines++;
 	ls->line++;
-	if ((rc = alog_fmt_parse(ls->fmt, line, len, ls->fld,
+	if ((rc = alog_fmt_parse(ls->fmt, line, len, pl->fld,
 	    ls->nfld)) < 0) {
 		malformed(ls, rc);
-		return;
+		return (false);
 	}
-	f = &ls->fld[ls->fi_addr];
-	if ((fam = alog_addr_parse(f->p, f->len, addr, NULL)) < 0) {
+	f = &pl->fld[ls->fi_addr];
+	if ((fam = alog_addr_parse(f->p, f->len, pl->addr, NULL)) < 0) {
 		malformed(ls, LS_ERR_ADDR);
-		return;
+		return (false);
 	}
-	if (ls->fi_time >= 0 && time_get(ls, &ls->fld[ls->fi_time], &t) ==
-	    -1) {
+	pl->t = INT64_MIN;
+	if (ls->fi_time >= 0 && time_get(ls, &pl->fld[ls->fi_time],
+	    &pl->t) == -1) {
 		malformed(ls, LS_ERR_TIME);
-		return;
+		return (false);
 	}
+	pl->v6 = fam == AF_INET6;
+	pl->ch = set_hash(pl->addr);
+	if (ls->cli.cap > 0)
+		__builtin_prefetch(ls->cli.k[pl->ch & (ls->cli.cap - 1)]);
+	return (true);
+}
+
+/* Second pass: counts a line line_parse accepted into every table. */
+static void
+line_count(struct alog_ls *ls, const struct ls_pl *pl)
+{
+	struct ls_lk lk[2 * ALOG_LS_PFX_MAX + 4];
+	const struct alog_field *f, *fld = pl->fld;
+	struct ls_ent *e, *pe[2 * ALOG_LS_PFX_MAX];
+	struct alog_str meth = { NULL, 0 }, path = { NULL, 0 };
+	uint8_t m[16], pk[2 * ALOG_LS_PFX_MAX][16];
+	const uint8_t *addr = pl->addr;
+	uint64_t bytes = 0, ch = pl->ch;
+	int64_t t = pl->t, hour;
+	bool isnew;
+	int v6 = pl->v6, i, nlk = 0, code;
+
 	ls->parsed++;
-	v6 = fam == AF_INET6;
 	if (ls->fi_bytes >= 0) {
-		f = &ls->fld[ls->fi_bytes];
+		f = &fld[ls->fi_bytes];
 		bytes = num_val(f->p, f->len);
 	}
 	ls->req[v6]++;
 	ls->bytes[v6] += bytes;
 	if (ls->fi_status >= 0) {
-		f = &ls->fld[ls->fi_status];
+		f = &fld[ls->fi_status];
 		code = f->len == 3 ? (int)num_val(f->p, 3) : 0;
 		if (code >= 100 && code <= 599)
 			ls->status[code]++;
@@ -707,13 +739,11 @@ alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 	/*
 	 * Every lookup of the line is hashed and its slot fetched first,
 	 * then they are made: the waits for memory overlap.  The client set
-	 * is the one table too big for the caches; it goes last.  Entries
-	 * of one table never move while other tables grow, so pe[] stays
-	 * valid until then.
+	 * is the one table too big for the caches: its slot was fetched by
+	 * line_parse, a line ago when lines come in blocks, and it goes
+	 * last.  Entries of one table never move while other tables grow,
+	 * so pe[] stays valid until then.
 	 */
-	ch = set_hash(addr);
-	if (ls->cli.cap > 0)
-		__builtin_prefetch(ls->cli.k[ch & (ls->cli.cap - 1)]);
 	for (i = 0; i < ls->npfx; i++) {
 		struct ls_pfx *p = &ls->pfx[i];
 
@@ -729,19 +759,19 @@ alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 		lk_add(lk, &nlk, &ls->hours, &hour, sizeof(hour), LK_HOUR);
 	}
 	if (ls->fi_method >= 0) {
-		f = &ls->fld[ls->fi_method];
+		f = &fld[ls->fi_method];
 		meth.p = f->p;
 		meth.len = f->len;
 	}
 	if (ls->fi_path >= 0) {
-		f = &ls->fld[ls->fi_path];
+		f = &fld[ls->fi_path];
 		path.p = f->p;
 		path.len = f->len;
 	}
 	if (ls->fi_req >= 0 && (meth.p == NULL || path.p == NULL)) {
 		struct alog_str rm, rp;
 
-		f = &ls->fld[ls->fi_req];
+		f = &fld[ls->fi_req];
 		if (split_reqline(f->p, f->len, &rm, &rp)) {
 			if (meth.p == NULL)
 				meth = rm;
@@ -754,7 +784,7 @@ alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 	if (path.p != NULL)
 		lk_add(lk, &nlk, &ls->paths, path.p, path.len, LK_COUNT);
 	if (ls->fi_ua >= 0) {
-		f = &ls->fld[ls->fi_ua];
+		f = &fld[ls->fi_ua];
 		lk_add(lk, &nlk, &ls->uas, f->p, f->len, LK_COUNT);
 	}
 	for (i = 0; i < nlk; i++) {
@@ -788,6 +818,16 @@ alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 		mask_bits(m, 64);
 		(void)set_add(ls, &ls->p64, m, set_hash(m));
 	}
+}
+
+void
+alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
+{
+	struct ls_pl pl;
+
+	pl.fld = ls->fld;
+	if (line_parse(ls, line, len, &pl))
+		line_count(ls, &pl);
 }
 
 int
@@ -1028,6 +1068,9 @@ static void
 blk_count(struct alog_ls *ls, const struct ls_blk *b)
 {
 	const uint8_t *p = b->p, *e = b->p + b->len, *nl;
+	struct ls_pl pl[2];
+	bool ok[2] = { false, false };
+	int cur = 0;
 
 	ls->cur = b->seq;
 	ls->line = 0;
@@ -1037,12 +1080,24 @@ blk_count(struct alog_ls *ls, const struct ls_blk *b)
 		malformed(ls, LS_ERR_LONG);
 		return;
 	}
+	/*
+	 * Two lines in flight: a line is counted after the next one is
+	 * parsed, so the wait for its client's slot overlaps that work.
+	 */
+	pl[0].fld = ls->fld;
+	pl[1].fld = ls->fld2;
 	while (p < e) {
 		nl = memchr(p, '\n', (size_t)(e - p));
 		nl = nl != NULL ? nl + 1 : e;
-		alog_ls_line(ls, (const char *)p, (size_t)(nl - p));
+		ok[cur] = line_parse(ls, (const char *)p, (size_t)(nl - p),
+		    &pl[cur]);
+		if (ok[cur ^ 1])
+			line_count(ls, &pl[cur ^ 1]);
+		cur ^= 1;
 		p = nl;
 	}
+	if (ok[cur ^ 1])
+		line_count(ls, &pl[cur ^ 1]);
 }
 
 static void *

@@ -83,6 +83,7 @@ struct alog_ls {
 	struct alog_ls_opts opts;
 	struct alog_fmt	*fmt;
 	struct alog_field *fld;
+	struct alog_field *fld2;	/* the next line's, in blocks */
 	size_t		 nfld;
 	/* Field indexes in a parsed line, -1 when the format lacks one. */
 	int		 fi_addr, fi_time, fi_req, fi_method, fi_path;

@@ -581,6 +581,13 @@ void	alog_ls_free(struct alog_ls *);
 void	alog_ls_line(struct alog_ls *, const char *line, size_t len);
 
 /*
+ * Counts every line of buf as alog_ls_line does, in order; the last line
+ * may lack its newline.  Faster than a loop of alog_ls_line: the lookups
+ * of one line overlap the parse of the next.
+ */
+void	alog_ls_lines(struct alog_ls *, const char *buf, size_t len);
+
+/*
  * Starts a new input: later line numbers count from 1 and malformed lines
  * name it.  name is borrowed and must outlive the figures.  Returns 0, or
  * -1 when memory is short.

@@ -821,6 +821,33 @@ line_count(struct alog_ls *ls, const struct ls_pl *pl)
 }
 
 void
+alog_ls_lines(struct alog_ls *ls, const char *buf, size_t len)
+{
+	const char *p = buf, *e = buf + len, *nl;
+	struct ls_pl pl[2];
+	bool ok[2] = { false, false };
+	int cur = 0;
+
+	/*
+	 * Two lines in flight: a line is counted after the next one is
+	 * parsed, so the wait for its client's slot overlaps that work.
+	 */
+	pl[0].fld = ls->fld;
+	pl[1].fld = ls->fld2;
+	while (p < e) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		nl = nl != NULL ? nl + 1 : e;
+		ok[cur] = line_parse(ls, p, (size_t)(nl - p), &pl[cur]);
+		if (ok[cur ^ 1])
+			line_count(ls, &pl[cur ^ 1]);
+		cur ^= 1;
+		p = nl;
+	}
+	if (ok[cur ^ 1])
+		line_count(ls, &pl[cur ^ 1]);
+}
+
+void
 alog_ls_line(struct alog_ls *ls, const char *line, size_t len)
 {
 	struct ls_pl pl;
@@ -1067,11 +1094,6 @@ struct ls_worker {
 static void
 blk_count(struct alog_ls *ls, const struct ls_blk *b)
 {
-	const uint8_t *p = b->p, *e = b->p + b->len, *nl;
-	struct ls_pl pl[2];
-	bool ok[2] = { false, false };
-	int cur = 0;
-
 	ls->cur = b->seq;
 	ls->line = 0;
 	if (b->toolong) {
@@ -1080,24 +1102,7 @@ blk_count(struct alog_ls *ls, const struct ls_blk *b)
 		malformed(ls, LS_ERR_LONG);
 		return;
 	}
-	/*
-	 * Two lines in flight: a line is counted after the next one is
-	 * parsed, so the wait for its client's slot overlaps that work.
-	 */
-	pl[0].fld = ls->fld;
-	pl[1].fld = ls->fld2;
-	while (p < e) {
-		nl = memchr(p, '\n', (size_t)(e - p));
-		nl = nl != NULL ? nl + 1 : e;
-		ok[cur] = line_parse(ls, (const char *)p, (size_t)(nl - p),
-		    &pl[cur]);
-		if (ok[cur ^ 1])
-			line_count(ls, &pl[cur ^ 1]);
-		cur ^= 1;
-		p = nl;
-	}
-	if (ok[cur ^ 1])
-		line_count(ls, &pl[cur ^ 1]);
+	alog_ls_lines(ls, (const char *)b->p, b->len);
 }
 
 static void *

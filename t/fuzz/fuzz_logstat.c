@@ -2,9 +2,9 @@
  * Fuzz target: arbitrary bytes through the whole logstat line path.  The
  * first byte picks the format (combined, common, vhost_combined, or a
  * custom one with %a, %m, %U%q, %B and a seconds time) and whether
- * addresses are anonymized; the rest is split into lines, each counted
- * as logstat counts a line of a file (parse, address normalisation,
- * every table).  Then all three reports are written to /dev/null, so the
+ * addresses are anonymized, and whether the rest is counted as one block
+ * (alog_ls_lines, as logstat reads files) or line by line (alog_ls_line):
+ * parse, address normalisation, every table.  Then all three reports are written to /dev/null, so the
  * escaping of whatever the lines held is exercised too.  And the input
  * taken as one IPv6 address must read as inet_pton reads it: the address
  * parser has a fast path of its own for the plain form.
@@ -84,12 +84,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		abort();
 	p = (const char *)data + 1;
 	end = (const char *)data + len;
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		nl = nl != NULL ? nl + 1 : end;
-		alog_ls_line(ls, p, (size_t)(nl - p));
-		p = nl;
-	}
+	if (data[0] & 16)
+		alog_ls_lines(ls, p, (size_t)(end - p));
+	else
+		while (p < end) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			nl = nl != NULL ? nl + 1 : end;
+			alog_ls_line(ls, p, (size_t)(nl - p));
+			p = nl;
+		}
 	if (alog_ls_report(ls, ALOG_LS_TEXT, null) == -1 ||
 	    alog_ls_report(ls, ALOG_LS_JSON, null) == -1 ||
 	    alog_ls_report(ls, ALOG_LS_HTML, null) == -1)

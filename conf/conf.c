@@ -189,6 +189,26 @@ conf_backend_free(struct conf_backend *b)
 	for (i = 0; i < b->nservers; i++)
 		free(b->servers[i].host);
 	free(b->servers);
+	if (b->tls != NULL) {
+		free(b->tls->ca_file);
+		free(b->tls->sni);
+		free(b->tls);
+	}
+}
+
+static void
+conf_tls_server_free(struct conf_tls_server *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->ncerts; i++) {
+		free(t->certs[i].cert);
+		free(t->certs[i].key);
+	}
+	free(t->certs);
+	free(t);
 }
 
 void
@@ -223,6 +243,7 @@ conf_free(struct config *cfg)
 		free(cfg->listeners[i].bind);
 		free(cfg->listeners[i].trust);
 		conf_alog_free(cfg->listeners[i].access_log);
+		conf_tls_server_free(cfg->listeners[i].tls);
 	}
 	conf_alog_free(cfg->access_log);
 	free(cfg->listeners);

@@ -70,6 +70,33 @@ struct conf_server {
 	struct conf_sockaddr addr;	/* valid only when literal */
 };
 
+/*
+ * `tls:` of a backend: connections to its servers speak TLS.  The server
+ * name sent (SNI) and checked against the certificate is sni, or else the
+ * host of each server as written (an IP literal is checked as an address
+ * and sends no SNI).
+ */
+struct conf_tls_client {
+	bool		 verify;	/* default true */
+	char		*ca_file;	/* NULL: the system CA store */
+	char		*sni;		/* NULL: each server's host */
+};
+
+/* One certificate of a TLS listener: a PEM chain (leaf first) and its key. */
+struct conf_tls_cert {
+	char		*cert;		/* file paths as written */
+	char		*key;
+};
+
+/*
+ * `tls:` of a listener: TLS is terminated here.  The certificate whose
+ * names match the client's SNI is served, certs[0] when none does.
+ */
+struct conf_tls_server {
+	struct conf_tls_cert *certs;	/* ncerts >= 1 */
+	size_t		 ncerts;
+};
+
 struct conf_backend {
 	char		*name;
 	enum conf_builtin builtin;	/* NONE: forward to servers */
@@ -81,6 +108,7 @@ struct conf_backend {
 	int		 pool_max_idle;	/* http: idle connections kept per
 					   server per worker; default 8 */
 	uint64_t	 pool_idle_timeout;	/* ms; default 30s */
+	struct conf_tls_client *tls;	/* owned; NULL = plain TCP */
 };
 
 /*
@@ -126,6 +154,7 @@ struct conf_listener {
 	struct conf_cidr *trust;	/* trust_forwarded_from; owned */
 	size_t		 ntrust;
 	struct conf_alog *access_log;	/* owned; NULL = no access log */
+	struct conf_tls_server *tls;	/* owned; NULL = plain TCP */
 };
 
 enum conf_tunnel_role {

@@ -81,6 +81,8 @@ struct px_hout {
 struct px_http {
 	struct px_sess		 s;		/* first: the shared part */
 	int			 fd[2];		/* owned; [PX_CLI], [PX_SRV] */
+	struct ssl_st		*ssl[2];	/* owned; NULL = plain TCP */
+	uint8_t			 blk[2];	/* PX_IO_* of side i */
 	struct event		*rev[2];	/* in this allocation */
 	struct event		*wev[2];	/* in this allocation */
 	struct event		*tmo;		/* in this allocation */
@@ -181,6 +183,9 @@ px_http_srv_drop(struct px_http *h)
 		close(h->fd[PX_SRV]);
 		h->fd[PX_SRV] = -1;
 	}
+	px_tls_free_ssl(h->ssl[PX_SRV]);
+	h->ssl[PX_SRV] = NULL;
+	h->blk[PX_SRV] = 0;
 	h->assigned[PX_SRV] = false;
 	h->srv = PX_HS_NONE;
 	h->eof[PX_SRV] = false;
@@ -387,6 +392,7 @@ px_http_log(struct px_http *h, enum alog_conn conn, const char *end)
 		end = h->lg_end;
 	r.end_reason.p = end;
 	r.end_reason.len = strlen(end);
+	px_tls_info(h->ssl[PX_CLI], &r.tls_proto, &r.tls_cipher, &r.tls_sni);
 	px_alog_emit(&h->s, &r);
 }
 
@@ -434,6 +440,7 @@ px_http_close(struct px_sess *s, const char *why)
 	}
 	if (h->tmo != NULL)
 		event_del(h->tmo);
+	px_tls_free_ssl(h->ssl[PX_CLI]);
 	if (h->fd[PX_CLI] != -1)
 		close(h->fd[PX_CLI]);
 	for (i = 0; i < 2; i++) {
@@ -654,8 +661,8 @@ px_http_add_forwarded(struct px_http *h, struct px_hout *o)
 	conf_addr_fmt((const struct sockaddr *)&h->s.cli_addr, false, addr,
 	    sizeof(addr));
 	/* RFC 7239 section 6: a port or an IPv6 address needs quotes. */
-	(void)snprintf(fwd, sizeof(fwd), "for=\"%s\";proto=http",
-	    px_sess_peer(&h->s));
+	(void)snprintf(fwd, sizeof(fwd), "for=\"%s\";proto=%s",
+	    px_sess_peer(&h->s), h->ssl[PX_CLI] != NULL ? "https" : "http");
 	if (px_http_add_joined(h, o, "X-Forwarded-For", trusted,
 	    ln->fwd_xff ? addr : NULL) == -1 ||
 	    px_http_add_joined(h, o, "Forwarded", trusted,
@@ -669,8 +676,9 @@ px_http_add_forwarded(struct px_http *h, struct px_hout *o)
 	if ((r = px_http_add_joined(h, o, "X-Forwarded-Proto", trusted,
 	    NULL)) == -1)
 		return (-1);
-	if (r == 0 && ln->fwd_xfp &&
-	    px_hout_str(o, "X-Forwarded-Proto: http\r\n") == -1)
+	if (r == 0 && ln->fwd_xfp && px_hout_str(o, h->ssl[PX_CLI] != NULL ?
+	    "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n") ==
+	    -1)
 		return (-1);
 	return (0);
 }
@@ -888,8 +896,8 @@ px_http_connect(struct px_http *h, bool fresh)
 	if (!fresh)
 		h->srv_addr = px_worker_pick(h->s.wk, h->s.gen, pb);
 	h->srv_reused = false;
-	if (!fresh &&
-	    (fd = px_pool_get(h->s.wk, h->s.gen, h->srv_addr)) != -1) {
+	if (!fresh && (fd = px_pool_get(h->s.wk, h->s.gen, h->srv_addr,
+	    &h->ssl[PX_SRV])) != -1) {
 		h->fd[PX_SRV] = fd;
 		event_assign(h->rev[PX_SRV], h->s.wk->base, fd,
 		    EV_READ | EV_PERSIST, px_http_read, h);
@@ -911,6 +919,13 @@ px_http_connect(struct px_http *h, bool fresh)
 		return (px_http_fail(h, 503, "no socket for the backend"));
 	}
 	h->fd[PX_SRV] = fd;
+	if (h->s.ln->backend->tls != NULL && (h->ssl[PX_SRV] =
+	    px_tls_connect(h->s.gen, h->s.ln->backend,
+	    px_tls_host(h->s.ln->backend, h->srv_addr), fd)) == NULL) {
+		px_log(CONF_LOG_ERR, "%s: %s -> %s: TLS setup failed",
+		    h->s.ln->name, px_sess_peer(&h->s), h->srv_addr->text);
+		return (px_http_fail(h, 503, "no TLS state for the backend"));
+	}
 	event_assign(h->rev[PX_SRV], h->s.wk->base, fd, EV_READ | EV_PERSIST,
 	    px_http_read, h);
 	event_assign(h->wev[PX_SRV], h->s.wk->base, fd, EV_WRITE | EV_PERSIST,
@@ -946,6 +961,7 @@ px_http_idempotent(const struct px_http *h)
 }
 
 static int	px_http_retry(struct px_http *);
+static int	px_http_tls_fail(struct px_http *, int);
 
 /* A request head was parsed; sets up its forwarding.  -1: session gone. */
 static int
@@ -1076,13 +1092,15 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 	int		 r;
 
 	while (o->off < o->len) {
-		ssize_t n = send(h->fd[i], o->p + o->off, o->len - o->off,
-		    MSG_NOSIGNAL);
+		ssize_t n = px_io_send(h->fd[i], h->ssl[i], &h->blk[i],
+		    o->p + o->off, o->len - o->off);
 
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return (0);
+		if (n == -1 && errno == EPROTO)
+			return (px_http_tls_fail(h, i));
 		if (n == -1 && (i == PX_CLI || h->phase == PX_HP_TUNNEL)) {
 			px_log(CONF_LOG_INFO, "%s: %s: %s %s",
 			    h->s.ln->name, px_sess_peer(&h->s),
@@ -1269,17 +1287,19 @@ px_http_done(struct px_http *h)
 	}
 	h->srv_keep = h->resp.keep_alive && !h->srv_wdead && h->req.done &&
 	    h->resp.framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&
-	    !h->eof[PX_SRV];
+	    !h->eof[PX_SRV] && !px_tls_pending(h->ssl[PX_SRV]);
 	px_h1_reset(&h->req);
 	if (h->srv_keep) {
 		int fd = h->fd[PX_SRV];
+		struct ssl_st *ssl = h->ssl[PX_SRV];
 
 		event_del(h->rev[PX_SRV]);
 		event_del(h->wev[PX_SRV]);
 		h->fd[PX_SRV] = -1;
+		h->ssl[PX_SRV] = NULL;
 		px_http_srv_drop(h);
 		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, h->srv_addr,
-		    fd);
+		    fd, ssl);
 	} else
 		px_http_srv_drop(h);
 	if (!h->cli_keep) {
@@ -1367,8 +1387,10 @@ px_http_timeout(evutil_socket_t fd, short ev, void *arg)
 		return;
 	case 1:
 		if (h->in[PX_CLI].len == 0) {
-			px_log(CONF_LOG_INFO, "%s: %s: no request within %llu "
-			    "ms", h->s.ln->name, px_sess_peer(&h->s),
+			px_log(CONF_LOG_INFO, "%s: %s: no %s within %llu ms",
+			    h->s.ln->name, px_sess_peer(&h->s),
+			    px_tls_done(h->ssl[PX_CLI]) ? "request" :
+			    "TLS handshake",
 			    (unsigned long long)h->s.ln->client_header);
 			px_http_close(&h->s, "header timeout");
 			return;
@@ -1433,6 +1455,28 @@ px_http_connected(struct px_http *h)
 	px_http_run(h);
 }
 
+/*
+ * A TLS failure on side i: the client's ends the session, a backend's
+ * fails the request with 502.  Returns -1 when the session is gone.
+ */
+static int
+px_http_tls_fail(struct px_http *h, int i)
+{
+	char	reason[160], why[256];
+
+	(void)px_io_why(h->ssl[i], EPROTO, reason, sizeof(reason));
+	if (i == PX_CLI) {
+		px_log(CONF_LOG_INFO, "%s: %s: TLS %s: %s", h->s.ln->name,
+		    px_sess_peer(&h->s), px_tls_done(h->ssl[i]) ? "error" :
+		    "handshake failed", reason);
+		px_http_close(&h->s, "client error");
+		return (-1);
+	}
+	(void)snprintf(why, sizeof(why), "TLS with %s: %s", h->srv_addr->text,
+	    reason);
+	return (px_http_fail(h, 502, why));
+}
+
 /* Reads what side i has into in[i]; -1 when the session is gone. */
 static int
 px_http_recv(struct px_http *h, int i)
@@ -1444,11 +1488,13 @@ px_http_recv(struct px_http *h, int i)
 		in->off = in->len = 0;
 	for (round = 0; round < PX_HTTP_READS_MAX && in->len < in->cap;
 	    round++) {
-		ssize_t n = recv(h->fd[i], in->p + in->len, in->cap - in->len,
-		    0);
+		ssize_t n = px_io_recv(h->fd[i], h->ssl[i], &h->blk[i],
+		    in->p + in->len, in->cap - in->len);
 
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return (0);
+		if (n == -1 && errno == EPROTO)
+			return (px_http_tls_fail(h, i));
 		if (n == -1) {
 			if (i == PX_SRV && (h->phase == PX_HP_REQ ||
 			    h->phase == PX_HP_TUNNEL)) {
@@ -1459,9 +1505,10 @@ px_http_recv(struct px_http *h, int i)
 				px_http_srv_drop(h);
 				return (0);
 			}
-			px_log(CONF_LOG_INFO, "%s: %s: client %s",
+			px_log(CONF_LOG_INFO, "%s: %s: client %s%s",
 			    h->s.ln->name, px_sess_peer(&h->s),
-			    strerror(errno));
+			    px_tls_done(h->ssl[PX_CLI]) ? "" :
+			    "closed the TLS handshake: ", strerror(errno));
 			px_http_close(&h->s, "client error");
 			return (-1);
 		}
@@ -1497,6 +1544,11 @@ px_http_read(evutil_socket_t fd, short ev, void *arg)
 		px_http_run(h);
 		return;
 	}
+	if (i == PX_CLI && h->phase == PX_HP_CLOSING && !h->shut) {
+		/* Only a TLS write waiting to read wakes us here. */
+		px_http_run(h);
+		return;
+	}
 	if (i == PX_CLI && h->phase == PX_HP_CLOSING) {
 		/* Our answer is sent; the rest of the request is dropped. */
 		ssize_t n = recv(fd, h->s.wk->scratch, h->s.wk->scratch_len, 0);
@@ -1514,11 +1566,17 @@ static void
 px_http_write(evutil_socket_t fd, short ev, void *arg)
 {
 	struct px_http	*h = arg;
+	int		 i = fd == h->fd[PX_CLI] ? PX_CLI : PX_SRV;
 
-	if (fd == h->fd[PX_SRV] && h->srv == PX_HS_CONNECTING) {
+	if (i == PX_SRV && h->srv == PX_HS_CONNECTING) {
 		px_http_connected(h);
 		return;
 	}
+	/* A TLS read that had to write first goes on now. */
+	if ((h->blk[i] & PX_IO_RWANTW) && (i == PX_CLI ? h->phase !=
+	    PX_HP_CLOSING : h->phase == PX_HP_REQ || h->phase ==
+	    PX_HP_TUNNEL) && px_http_recv(h, i) == -1)
+		return;
 	px_http_run(h);
 }
 
@@ -1555,13 +1613,22 @@ px_http_arm(struct px_http *h)
 		    px_hout_pending(&h->out[PX_CLI]) < lim;
 		break;
 	}
-	px_http_want(h->rev[PX_CLI], rc);
-	px_http_want(h->wev[PX_CLI], px_hout_pending(&h->out[PX_CLI]) > 0);
+	px_http_want(h->rev[PX_CLI], rc || (h->blk[PX_CLI] & PX_IO_WWANTR));
+	px_http_want(h->wev[PX_CLI], px_hout_pending(&h->out[PX_CLI]) > 0 ||
+	    (h->blk[PX_CLI] & PX_IO_RWANTW));
+	/* Bytes OpenSSL already read from the socket raise no event. */
+	if (rc && h->phase != PX_HP_CLOSING && px_tls_pending(h->ssl[PX_CLI]))
+		event_active(h->rev[PX_CLI], EV_READ, 1);
 	if (h->assigned[PX_SRV]) {
-		px_http_want(h->rev[PX_SRV], rs && h->srv == PX_HS_READY);
+		rs = rs && h->srv == PX_HS_READY;
+		px_http_want(h->rev[PX_SRV], rs ||
+		    (h->blk[PX_SRV] & PX_IO_WWANTR));
 		px_http_want(h->wev[PX_SRV], h->srv == PX_HS_CONNECTING ||
 		    (h->srv == PX_HS_READY &&
-		    px_hout_pending(&h->out[PX_SRV]) > 0));
+		    (px_hout_pending(&h->out[PX_SRV]) > 0 ||
+		    (h->blk[PX_SRV] & PX_IO_RWANTW))));
+		if (rs && px_tls_pending(h->ssl[PX_SRV]))
+			event_active(h->rev[PX_SRV], EV_READ, 1);
 	}
 	d = px_http_deadline(h, &what);
 	now = px_now_ms();
@@ -1598,7 +1665,7 @@ px_http_tunnel(struct px_http *h, bool *moved)
 		if (h->eof[i] && in->len == 0 && !h->tshut[o] &&
 		    px_hout_pending(&h->out[o]) == 0) {
 			h->tshut[o] = true;
-			if (shutdown(h->fd[o], SHUT_WR) == -1 ||
+			if (px_io_shut(h->fd[o], h->ssl[o]) == -1 ||
 			    h->tshut[i]) {
 				px_http_close(&h->s, "tunnel done");
 				return (-1);
@@ -1685,7 +1752,8 @@ px_http_run(struct px_http *h)
 				 * FIN, so a client still sending does not get
 				 * its answer destroyed by a reset.
 				 */
-				if (shutdown(h->fd[PX_CLI], SHUT_WR) == -1) {
+				if (px_io_shut(h->fd[PX_CLI], h->ssl[PX_CLI]) ==
+				    -1) {
 					px_http_close(&h->s, "done");
 					return;
 				}
@@ -1733,6 +1801,13 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	event_assign(h->wev[PX_CLI], wk->base, fd, EV_WRITE | EV_PERSIST,
 	    px_http_write, h);
 	h->assigned[PX_CLI] = true;
+	if (ln->tls != NULL &&
+	    (h->ssl[PX_CLI] = px_tls_accept(h->s.gen, ln, fd)) == NULL) {
+		px_log(CONF_LOG_ERR, "%s: %s: TLS setup failed", ln->name,
+		    px_sess_peer(&h->s));
+		px_http_close(&h->s, "setup failed");
+		return;
+	}
 
 	px_h1_limits_default(&lim);
 	lim.head_max = (size_t)ln->header_size;

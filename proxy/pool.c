@@ -8,7 +8,8 @@
  * unasked, so any byte or a FIN means it is closing and it is dropped at
  * once rather than handed to a request.  Each entry holds a reference to
  * its generation, so its server address stays valid; a reload leaves old
- * entries to expire.
+ * entries to expire.  A TLS connection parks with its SSL, which goes
+ * on with the next request as it was.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@ struct px_idle {
 	struct px_gen		*gen;	/* counted ref */
 	const struct conf_sockaddr *addr;	/* borrowed from gen */
 	int			 fd;	/* owned */
+	struct ssl_st		*ssl;	/* owned; NULL = plain TCP */
 	struct event		*ev;	/* owned */
 };
 
@@ -31,6 +33,7 @@ px_pool_drop(struct px_idle *pi)
 {
 	TAILQ_REMOVE(&pi->wk->idle, pi, entry);
 	event_free(pi->ev);
+	px_tls_free_ssl(pi->ssl);
 	close(pi->fd);
 	px_gen_unref(pi->gen);
 	free(pi);
@@ -44,7 +47,8 @@ px_pool_event(evutil_socket_t fd, short what, void *arg)
 
 void
 px_pool_put(struct px_worker *wk, struct px_gen *gen,
-    const struct conf_backend *b, const struct conf_sockaddr *addr, int fd)
+    const struct conf_backend *b, const struct conf_sockaddr *addr, int fd,
+    struct ssl_st *ssl)
 {
 	struct px_idle	*pi, *oldest = NULL;
 	struct timeval	 tv = px_ms_tv(b->pool_idle_timeout);
@@ -57,6 +61,7 @@ px_pool_put(struct px_worker *wk, struct px_gen *gen,
 			n++;
 		}
 	if (b->pool_max_idle == 0) {
+		px_tls_free_ssl(ssl);
 		close(fd);
 		return;
 	}
@@ -64,16 +69,19 @@ px_pool_put(struct px_worker *wk, struct px_gen *gen,
 	if (n >= b->pool_max_idle)
 		px_pool_drop(oldest);
 	if ((pi = calloc(1, sizeof(*pi))) == NULL) {
+		px_tls_free_ssl(ssl);
 		close(fd);
 		return;
 	}
 	pi->wk = wk;
 	pi->addr = addr;
 	pi->fd = fd;
+	pi->ssl = ssl;
 	pi->ev = event_new(wk->base, fd, EV_READ, px_pool_event, pi);
 	if (pi->ev == NULL || event_add(pi->ev, &tv) == -1) {
 		if (pi->ev != NULL)
 			event_free(pi->ev);
+		px_tls_free_ssl(ssl);
 		close(fd);
 		free(pi);
 		return;
@@ -84,7 +92,7 @@ px_pool_put(struct px_worker *wk, struct px_gen *gen,
 
 int
 px_pool_get(struct px_worker *wk, const struct px_gen *gen,
-    const struct conf_sockaddr *addr)
+    const struct conf_sockaddr *addr, struct ssl_st **ssl)
 {
 	struct px_idle	*pi, *hit = NULL;
 	int		 fd;
@@ -97,6 +105,7 @@ px_pool_get(struct px_worker *wk, const struct px_gen *gen,
 	if ((pi = hit) == NULL)
 		return (-1);
 	fd = pi->fd;
+	*ssl = pi->ssl;
 	pi->fd = -1;
 	TAILQ_REMOVE(&wk->idle, pi, entry);
 	event_free(pi->ev);

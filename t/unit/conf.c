@@ -909,7 +909,7 @@ static const struct bad bad_rows[] = {
 	    "    backend: {builtin: status}\n    bnid: 1\n",
 	    "t.yaml:5:5: listeners[0].bnid: unknown key; expected one of "
 	    "name, bind, mode, backend, v6only, freebind, backlog, buffer, "
-	    "timeouts, limits, forwarded, trust_forwarded_from, access_log", 1 },
+	    "timeouts, limits, forwarded, trust_forwarded_from, access_log, tls", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n    timeouts: {client_header: 1s}\n",
 	    "t.yaml:5:15: listeners[0].timeouts: client_header and client_body "
@@ -987,7 +987,7 @@ static const struct bad bad_rows[] = {
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    balance: rr\n", "t.yaml:5:5: backends.b.balance: unknown key; "
-	    "expected one of servers, builtin, timeouts, pool", 1 },
+	    "expected one of servers, builtin, timeouts, pool, tls", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    timeouts: {first_byte: 1s}\n", "t.yaml:5:16: "
@@ -1126,6 +1126,53 @@ static const struct bad bad_rows[] = {
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: htp\n"
 	    "    backend: {builtin: status}\n", "t.yaml:4:11: "
 	    "listeners[0].mode: expected tcp or http", 1 },
+	/* tls */
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    tls: {cert: /c, key: /k}\n",
+	    "t.yaml:5:10: listeners[0].tls: needs mode: http", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {cert: /c}\n",
+	    "t.yaml:6:10: listeners[0].tls: expected cert and key, or certs",
+	    1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n"
+	    "    tls: {cert: /c, key: /k, certs: []}\n",
+	    "t.yaml:6:37: listeners[0].tls.certs: certs and cert/key exclude "
+	    "each other", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {certs: []}\n",
+	    "t.yaml:6:18: listeners[0].tls.certs: expected at least one "
+	    "certificate", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {certs: [{cert: /c}]}\n",
+	    "t.yaml:6:19: listeners[0].tls.certs[0]: missing required key "
+	    "\"key\"", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {cert: /c, key: /k, "
+	    "ca: /x}\n", "t.yaml:6:30: listeners[0].tls.ca: unknown key; "
+	    "expected one of cert, key, certs", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {cert: '', key: /k}\n",
+	    "t.yaml:6:17: listeners[0].tls.cert: expected a file path", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: b\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    tls: {verify: yes}\n", "t.yaml:9:19: backends.b.tls.verify: "
+	    "expected true or false", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: b\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    tls: {cafile: /x}\n", "t.yaml:9:11: backends.b.tls.cafile: "
+	    "unknown key; expected one of verify, ca_file, sni", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: b\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    tls: {sni: \"a b\"}\n", "t.yaml:9:16: backends.b.tls.sni: "
+	    "expected a DNS name like www.example.com", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status, tls: {}}\n", "t.yaml:5:37: "
+	    "listeners[0].backend.tls: needs servers, not builtin", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: b\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    tls: {}\n", "t.yaml:4:14: listeners[0].backend: backend b has "
+	    "tls, which needs mode: http", 1 },
 	/* mode http keys */
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n    limits: {header_size: 8k}\n",

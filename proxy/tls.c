@@ -156,8 +156,14 @@ px_tls_cert_load(struct px_tls_cert *c, const struct conf_listener *ln,
 		return (-1);
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, cc->key, SSL_FILETYPE_PEM) != 1) {
-		snprintf(err, errlen, "listener %s: tls key %s: %s", ln->name,
-		    cc->key, px_tls_reason("no private key"));
+		if (ERR_GET_REASON(ERR_peek_last_error()) ==
+		    X509_R_KEY_VALUES_MISMATCH) {
+			ERR_clear_error();
+			snprintf(err, errlen, "listener %s: tls key %s does not "
+			    "match cert %s", ln->name, cc->key, cc->cert);
+		} else
+			snprintf(err, errlen, "listener %s: tls key %s: %s",
+			    ln->name, cc->key, px_tls_reason("no private key"));
 		return (-1);
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
@@ -415,7 +421,11 @@ px_tls_done(SSL *ssl)
 bool
 px_tls_pending(SSL *ssl)
 {
-	return (ssl != NULL && SSL_has_pending(ssl));
+	/*
+	 * Decrypted bytes only: SSL_has_pending() also counts part of a
+	 * record, for which the socket will signal the rest.
+	 */
+	return (ssl != NULL && SSL_pending(ssl) > 0);
 }
 
 void

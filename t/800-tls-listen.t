@@ -75,7 +75,7 @@ my $be = start_backend(handler => sub {
 	}
 });
 
-my $p = free_port();
+my ($p, $pj) = (free_port(), free_port());
 my $yaml = sub {
 	my ($first, $fkey) = @_;
 	return <<"EOF";
@@ -94,6 +94,12 @@ listeners:
     access_log:
       path: $dir/access.log
       format: '%h "%r" %>s %{SSL_PROTOCOL}x %{SSL_CIPHER}x %{SSL_TLS_SNI}x %{SSL_CLIENT_S_DN}x'
+  - name: json
+    bind: "[::1]:$pj"
+    mode: http
+    tls: { cert: $bcert, key: $bkey }
+    backend: { servers: ["127.0.0.1:${\ $be->port}"] }
+    access_log: { path: $dir/json.log, format: json }
 EOF
 };
 my $d = start_daemon(yaml => $yaml->($acert, $akey)) or BAIL_OUT('no daemon');
@@ -116,6 +122,15 @@ my $curl = "curl -sS --max-time 20 --cacert $dir/ca.pem " .
 	}, 10) // '';
 	like($log, qr{^::1 "GET /x HTTP/1\.1" 200 TLSv1\.3 TLS_\w+ a\.test -$}m,
 	    'access log: protocol, cipher, SNI; other variables "-"');
+}
+
+# ---- json: the same three ----
+{
+	my $out = `$curl --resolve b.test:${pj}:[::1] https://b.test:$pj/j 2>&1`;
+	like($out, qr/^path=\/j xfp=https/, 'a second TLS listener');
+	my $log = wait_for(sub { slurp("$dir/json.log") || undef }, 10) // '';
+	like($log, qr/"end":"ok","tls_protocol":"TLSv1\.3","tls_cipher":"TLS_\w+","tls_sni":"b\.test"\}$/m,
+	    'json access log: tls_protocol, tls_cipher, tls_sni');
 }
 
 # ---- 10 MiB both ways ----

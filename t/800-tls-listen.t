@@ -61,6 +61,18 @@ my $be = start_backend(handler => sub {
 		my ($xfp) = $req =~ /\r\nX-Forwarded-Proto: ([^\r]*)/i;
 		my ($fwd) = $req =~ /\r\nForwarded: ([^\r]*)/i;
 		my $body;
+		if ($req =~ /\r\nUpgrade: echo\r\n/i) {
+			# After the 101: one message echoed in capitals, then
+			# the backend closes.
+			send_all($c, "HTTP/1.1 101 Switching Protocols\r\n" .
+			    "Upgrade: echo\r\nConnection: Upgrade\r\n\r\n");
+			while (length($pending) < 5) {
+				sysread($c, my $b, 100) or last;
+				$pending .= $b;
+			}
+			send_all($c, uc($pending));
+			last;
+		}
 		if ($m eq 'POST') {
 			my $i = index($req, "\r\n\r\n");
 			$body = 'md5=' . md5_hex(substr($req, $i + 4));
@@ -141,6 +153,27 @@ my $curl = "curl -sS --max-time 20 --cacert $dir/ca.pem " .
 	write_file('up', $big);
 	$out = `$curl --data-binary \@$dir/up -H 'Content-Type: x/y' https://a.test:$p/up 2>&1`;
 	is($out, 'md5=' . md5_hex($big), '10 MiB upload arrived intact');
+}
+
+# ---- an upgraded connection over TLS: relayed, then closed cleanly ----
+{
+	my $c = IO::Socket::SSL->new(PeerHost => '::1', PeerPort => $p,
+	    SSL_hostname => 'a.test', SSL_ca_file => "$dir/ca.pem",
+	    Timeout => 10) or die "ssl connect: $SSL_ERROR";
+	send_all($c, "GET /u HTTP/1.1\r\nHost: a.test\r\nUpgrade: echo\r\n" .
+	    "Connection: Upgrade\r\n\r\n");
+	my $pending = '';
+	my ($st) = read_response($c, \$pending, 10, 'HEAD');
+	is($st, 101, 'upgrade over TLS: 101');
+	send_all($c, 'hello');
+	my $got = $pending;
+	while (1) {
+		my $n = sysread($c, my $b, 100);
+		last unless $n;
+		$got .= $b;
+	}
+	is($got, 'HELLO', 'upgrade over TLS: relayed both ways, then the end');
+	close($c);
 }
 
 # ---- SNI ----

@@ -52,7 +52,7 @@ EOF
 
 # A plain backend: /big is 10 MiB, a POST gets the MD5 of its body, any
 # other request its path and X-Forwarded-Proto.
-my $big = join('', map { chr(($_ * 7) & 0xff) } 0 .. 65535) x 160;
+my $big = big_body();
 my $be = start_backend(handler => sub {
 	my ($c) = @_;
 	my $pending = '';

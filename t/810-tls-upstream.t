@@ -11,6 +11,7 @@ use lib "$FindBin::Bin/lib";
 use V6F;
 use V6FHTTP;
 use V6FTLS;
+use Digest::MD5 qw(md5_hex);
 use Test::More;
 
 my $dir = tmpdir();
@@ -112,6 +113,18 @@ my ($conn) = $body =~ /conn=(\d+)/;
 ($st, $body) = get('sni');
 like($body, qr/^conn=\Q$conn\E n=2 /m,
     'next client: the pooled TLS connection answers its second request');
+
+# 10 MiB each way through a verified TLS backend connection.
+{
+	my $big = big_body();
+	my $out = `curl -sS --max-time 30 http://[::1]:$port{sni}/big -o $dir/got 2>&1`;
+	is($?, 0, 'TLS backend: 10 MiB download') or diag($out);
+	is(md5_hex(slurp("$dir/got")), md5_hex($big),
+	    'TLS backend: 10 MiB arrived intact');
+	write_file('up', $big);
+	$out = `curl -sS --max-time 30 --data-binary \@$dir/up http://[::1]:$port{sni}/up 2>&1`;
+	is($out, 'md5=' . md5_hex($big), 'TLS backend: 10 MiB upload intact');
+}
 
 ($st, $body) = get('byname');
 is($st, 200, 'byname: verified');

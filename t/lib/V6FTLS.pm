@@ -6,11 +6,12 @@ package V6FTLS;
 use strict;
 use warnings;
 use Exporter 'import';
+use Digest::MD5 qw(md5_hex);
 use IO::Socket::SSL;
 use V6F;
 use V6FHTTP;
 
-our @EXPORT = qw(make_ca make_cert served_subject tls_backend);
+our @EXPORT = qw(make_ca make_cert served_subject tls_backend big_body);
 
 # Runs a command quietly; dies with its output if it fails.
 sub run {
@@ -58,9 +59,15 @@ sub served_subject {
 	return $s;
 }
 
+# 10 MiB of a fixed pattern.
+sub big_body {
+	return join('', map { chr(($_ * 7) & 0xff) } 0 .. 65535) x 160;
+}
+
 # A TLS backend on 127.0.0.1 with CERT/KEY: each request gets a 200 whose
 # body tells the connection's process, its request number and the SNI the
-# client sent ("conn=PID n=N sni=NAME").  Keeps connections alive.
+# client sent ("conn=PID n=N sni=NAME"); GET /big gets big_body(), a POST
+# the MD5 of its body ("md5=HEX").  Keeps connections alive.
 sub tls_backend {
 	my (%o) = @_;
 	return start_backend(handler => sub {
@@ -73,6 +80,12 @@ sub tls_backend {
 			$n++;
 			my $body = "conn=$$ n=$n sni=" .
 			    ($s->get_servername // '') . "\n";
+			my $i = index($req, "\r\n\r\n");
+			if ($req =~ /^POST /) {
+				$body = 'md5=' . md5_hex(substr($req, $i + 4));
+			} elsif ($req =~ /^GET \/big /) {
+				$body = big_body();
+			}
 			send_all($s, "HTTP/1.1 200 OK\r\nContent-Length: " .
 			    length($body) . "\r\n\r\n$body") or last;
 		}

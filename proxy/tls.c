@@ -259,7 +259,8 @@ px_tls_build(const struct config *cfg, bool warn, char *err, size_t errlen)
 	if (!any)
 		return (NULL);
 	if ((t = calloc(1, sizeof(*t))) == NULL ||
-	    (t->srv = calloc(cfg->nlisteners, sizeof(*t->srv))) == NULL ||
+	    (cfg->nlisteners > 0 &&
+	    (t->srv = calloc(cfg->nlisteners, sizeof(*t->srv))) == NULL) ||
 	    (cfg->nbackends > 0 &&
 	    (t->cli = calloc(cfg->nbackends, sizeof(*t->cli))) == NULL))
 		goto nomem;

@@ -1238,7 +1238,7 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 	};
 	/* Keys that mean something to HTTP sessions only. */
 	static const char *const http_only[] = {
-		"limits", "forwarded", "trust_forwarded_from", "tls",
+		"limits", "forwarded", "trust_forwarded_from",
 	};
 	static const uint8_t any6[16];
 	struct conf_listener *l = &cx->cfg->listeners[li];
@@ -1279,8 +1279,11 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 			    &l->client_header);
 			conf_get_duration(cx, &tm, "client_body", 1,
 			    &l->client_body);
+			/* On a tcp listener with tls, client_header bounds
+			 * the handshake. */
 			if (l->mode != CONF_MODE_HTTP &&
-			    (conf_map_get(&tm, "client_header") != NULL ||
+			    ((conf_map_get(&tm, "client_header") != NULL &&
+			    conf_map_get(&m, "tls") == NULL) ||
 			    conf_map_get(&tm, "client_body") != NULL))
 				conf_err(cx, v, "client_header and client_body "
 				    "need mode: http");
@@ -1302,8 +1305,7 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 		conf_walk_trust(cx, v, l);
 		conf_path_pop(cx, mark);
 	}
-	if (l->mode == CONF_MODE_HTTP &&
-	    (v = conf_enter(cx, &m, "tls", &mark)) != NULL) {
+	if ((v = conf_enter(cx, &m, "tls", &mark)) != NULL) {
 		conf_walk_ltls(cx, v, l);
 		conf_path_pop(cx, mark);
 	}

@@ -149,7 +149,10 @@ px_tls_cert_load(struct px_tls_cert *c, const struct conf_listener *ln,
 		    px_tls_reason("none usable"));
 		return (-1);
 	}
-	SSL_CTX_set_alpn_select_cb(ctx, px_tls_alpn_cb, NULL);
+	/* A tcp listener relays whatever protocol: it takes no part in
+	 * ALPN. */
+	if (ln->mode == CONF_MODE_HTTP)
+		SSL_CTX_set_alpn_select_cb(ctx, px_tls_alpn_cb, NULL);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cc->cert) != 1) {
 		snprintf(err, errlen, "listener %s: tls cert %s: %s", ln->name,
 		    cc->cert, px_tls_reason("no certificate"));

@@ -1128,8 +1128,10 @@ static const struct bad bad_rows[] = {
 	    "listeners[0].mode: expected tcp or http", 1 },
 	/* tls */
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
-	    "    backend: {builtin: status}\n    tls: {cert: /c, key: /k}\n",
-	    "t.yaml:5:10: listeners[0].tls: needs mode: http", 1 },
+	    "    backend: {builtin: status}\n    tls: {cert: /c}\n"
+	    "    timeouts: {client_body: 1s}\n",
+	    "t.yaml:5:10: listeners[0].tls: expected cert and key, or certs",
+	    2 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
 	    "    backend: {builtin: status}\n    tls: {cert: /c}\n",
 	    "t.yaml:6:10: listeners[0].tls: expected cert and key, or certs",

@@ -504,6 +504,9 @@ const char *px_io_why(struct ssl_st *ssl, int e, char *buf, size_t len);
 /* Milliseconds on the monotonic clock. */
 uint64_t px_now_ms(void);
 
+/* Microseconds on the monotonic clock. */
+uint64_t px_now_us(void);
+
 /* Converts milliseconds to a struct timeval. */
 struct timeval px_ms_tv(uint64_t ms);
 

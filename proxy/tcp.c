@@ -73,16 +73,6 @@ struct px_tcp {
 
 static const char *const px_side_name[2] = { "client", "backend" };
 
-static uint64_t
-px_tcp_clock(void)
-{
-	struct timespec ts;
-
-	/* Coarse is enough for an idle timer and costs no syscall. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
 /* The access log's one word for how a session ended (%^xe). */
 static const char *
 px_tcp_end_word(const struct px_tcp *t, const char *why)
@@ -323,7 +313,7 @@ px_tcp_pull(struct px_tcp *t, int i)
 			return (0);
 		}
 		d->bytes += (uint64_t)n;
-		t->last = px_tcp_clock();
+		t->last = px_now_ms();
 		if (o == PX_CLI || t->connected) {
 			w = px_tcp_send(t, o, scratch, (size_t)n);
 			if (w == -1 && errno != EAGAIN && errno != EINTR) {
@@ -460,7 +450,7 @@ px_tcp_idle(evutil_socket_t fd, short what, void *arg)
 	uint64_t	 hs = t->s.ln->client_header;
 	struct timeval	 tv;
 
-	now = px_tcp_clock();
+	now = px_now_ms();
 	if (!px_tls_done(t->ssl)) {
 		if (now - t->start >= hs) {
 			px_log(CONF_LOG_INFO, "%s: %s: no TLS handshake within "
@@ -511,7 +501,7 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	clock_gettime(CLOCK_REALTIME, &t->begin);
 	pb = px_gen_backend(t->s.gen, lb->ln->backend);
 	t->srv_addr = px_worker_pick(wk, t->s.gen, pb);
-	t->last = t->start = px_tcp_clock();
+	t->last = t->start = px_now_ms();
 	if (lb->ln->tls != NULL &&
 	    (t->ssl = px_tls_accept(t->s.gen, lb->ln, fd)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: %s: TLS setup failed", lb->ln->name,

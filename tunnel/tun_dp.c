@@ -9,6 +9,7 @@
  */
 #include <sys/socket.h>
 #include <errno.h>
+#include <sys/uio.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,6 +111,47 @@ tun_dp_echo(struct tun *t, uint64_t now)
 		tun_stats_echo_tx(&t->st);
 }
 
+/*
+ * Writes one packet to the TUN, behind the virtio-net header the device
+ * expects: all zero, an ordinary packet with its checksums complete.
+ */
+static int
+tun_dp_write(struct tun *t, const uint8_t *pkt, size_t len)
+{
+	static const uint8_t vnet[TUN_VNET_LEN];
+	struct iovec iov[2];
+
+	iov[0].iov_base = (void *)vnet;
+	iov[0].iov_len = sizeof(vnet);
+	iov[1].iov_base = (void *)pkt;
+	iov[1].iov_len = len;
+	while (writev(t->tun_fd, iov, 2) == -1) {
+		if (errno == EINTR)
+			continue;
+		tun_stat_add(&t->st.rx_errors, 1);
+		tun_dp_error(t, "write to %s: %s", t->ifname, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A packet from the TUN larger than the tunnel carries now: the sender
+ * learns the MTU from a Packet Too Big (RFC 4443 3.2) and the packet goes
+ * no further.
+ */
+static void
+tun_dp_too_big(struct tun *t, const uint8_t *pkt, size_t len)
+{
+	int n;
+
+	n = tun_ptb_build(&t->cx, t->ptb, sizeof(t->ptb), pkt, len, t->mtu);
+	if (n > 0 && tun_dp_write(t, t->ptb, (size_t)n) == 0)
+		tun_stat_add(&t->st.ptb_sent, 1);
+	else
+		tun_stat_add(&t->st.tx_errors, 1);
+}
+
 /* One datagram from the raw socket, len bytes at buf. */
 static void
 tun_dp_rx_one(struct tun *t, const uint8_t *buf, size_t len, uint64_t now)
@@ -146,12 +188,31 @@ tun_dp_rx_one(struct tun *t, const uint8_t *buf, size_t len, uint64_t now)
 		tun_stat_add(&t->st.rx_errors, 1);
 		return;
 	}
-	while (write(t->tun_fd, in, p.len) == -1) {
-		if (errno == EINTR)
+	(void)tun_dp_write(t, in, p.len);
+}
+
+/*
+ * Takes the socket's drop count from a datagram's SO_RXQ_OVFL message:
+ * a running total since the socket opened, which only the kernel's 32-bit
+ * counter wrapping could make go back.
+ */
+static void
+tun_dp_ovfl(struct tun *t, struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	uint32_t v;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SO_RXQ_OVFL ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(v)))
 			continue;
-		tun_stat_add(&t->st.rx_errors, 1);
-		tun_dp_error(t, "write to %s: %s", t->ifname, strerror(errno));
-		return;
+		memcpy(&v, CMSG_DATA(cm), sizeof(v));
+		if (v != t->ovfl_last) {
+			tun_stat_add(&t->st.rx_overflow,
+			    (uint32_t)(v - t->ovfl_last));
+			t->ovfl_last = v;
+		}
 	}
 }
 
@@ -164,6 +225,10 @@ tun_dp_rx(struct tun *t)
 	int n;
 
 	for (round = 0; round < TUN_RX_ROUNDS; round++) {
+		/* The kernel shrinks each to what it wrote: reset them. */
+		for (i = 0; i < TUN_BATCH; i++)
+			t->rx_msg[i].msg_hdr.msg_controllen =
+			    sizeof(t->rx_cmsg[i].b);
 		n = recvmmsg(t->raw_fd, t->rx_msg, TUN_BATCH, MSG_DONTWAIT,
 		    NULL);
 		if (n == -1) {
@@ -178,6 +243,8 @@ tun_dp_rx(struct tun *t)
 		for (i = 0; i < (unsigned)n; i++)
 			tun_dp_rx_one(t, t->rx_iov[i].iov_base,
 			    t->rx_msg[i].msg_len, now);
+		if (n > 0)
+			tun_dp_ovfl(t, &t->rx_msg[n - 1].msg_hdr);
 		if (n < TUN_BATCH)
 			return;
 	}
@@ -218,16 +285,122 @@ tun_dp_flush(struct tun *t)
 	return (0);
 }
 
-/* Reads the TUN until a batch is full or its queue is empty, then sends. */
+/*
+ * Cuts segments of the super-packet in t->gso into free slots.  Returns
+ * true when it is all out, false when the slots ran out first.
+ */
+static bool
+tun_dp_cut(struct tun *t)
+{
+	int n;
+
+	while (t->gso.pkt != NULL) {
+		if (t->tx_n >= TUN_TX_SLOTS)
+			return (false);
+		n = tun_gso_next(&t->gso, t->tx_iov[t->tx_n].iov_base,
+		    TUN_SLOT_LEN);
+		if (n <= 0) {
+			if (n == -1)
+				tun_stat_add(&t->st.tx_errors, 1);
+			t->gso.pkt = NULL;
+			break;
+		}
+		t->tx_iov[t->tx_n].iov_len = (size_t)n;
+		t->tx_n++;
+	}
+	return (true);
+}
+
+/*
+ * One packet read from the TUN: n bytes after the virtio-net header,
+ * the first TUN_SLOT_LEN of them in the next free slot and the rest in
+ * rd_buf after as many.  Queues it (or its segments) for sending.
+ */
+static void
+tun_dp_tx_one(struct tun *t, size_t n)
+{
+	struct tun_vnet vh;
+	uint8_t *p = t->tx_iov[t->tx_n].iov_base;
+
+	tun_vnet_read(&vh, t->vnet);
+	if (vh.gso_type != TUN_VNET_GSO_NONE) {
+		/* Whole in rd_buf, so that its segments may fill the slots. */
+		memcpy(t->rd_buf, p, n < TUN_SLOT_LEN ? n : TUN_SLOT_LEN);
+		p = t->rd_buf;
+		if ((vh.gso_type & ~TUN_VNET_GSO_ECN) != TUN_VNET_GSO_TCPV6 ||
+		    tun_gso_init(&t->gso, p, n, vh.gso_size) == -1) {
+			tun_stat_add(&t->st.tx_errors, 1);
+			return;
+		}
+		if (t->gso.hlen + vh.gso_size > t->mtu) {
+			t->gso.pkt = NULL;
+			tun_dp_too_big(t, p, n);
+			return;
+		}
+		tun_stat_add(&t->st.tx_gso, 1);
+		(void)tun_dp_cut(t);
+		return;
+	}
+	/*
+	 * The kernel only routes IPv6 here, but an operator may add an IPv4
+	 * address to the device: that is not 6in4.
+	 */
+	if (n < TUN_IP6_HLEN || (p[0] >> 4) != 6) {
+		tun_stat_add(&t->st.tx_errors, 1);
+		return;
+	}
+	if (n > t->mtu) {
+		if (n > TUN_SLOT_LEN) {
+			memcpy(t->rd_buf, p, TUN_SLOT_LEN);
+			p = t->rd_buf;
+		}
+		tun_dp_too_big(t, p, n);
+		return;
+	}
+	/*
+	 * No multicast router sits at the other end of a 6in4 link, and the
+	 * peer's checks would only count these as drops.
+	 */
+	if (tun_mld(p, n)) {
+		tun_stat_add(&t->st.tx_mld, 1);
+		return;
+	}
+	if ((vh.flags & TUN_VNET_NEEDS_CSUM) && tun_csum_complete(p, n,
+	    vh.csum_start, vh.csum_offset) == -1) {
+		tun_stat_add(&t->st.tx_errors, 1);
+		return;
+	}
+	t->tx_iov[t->tx_n].iov_len = n;
+	t->tx_n++;
+}
+
+/*
+ * Reads the TUN until the slots are full, its queue is empty or it had
+ * TUN_TX_READS turns, then sends; a super-packet cut only in part goes on
+ * once the slots are free again.
+ */
 static void
 tun_dp_tx(struct tun *t)
 {
-	uint8_t *p;
+	struct iovec iov[3];
+	unsigned reads;
 	ssize_t n;
 
-	while (t->tx_n < TUN_BATCH) {
-		p = t->tx_iov[t->tx_n].iov_base;
-		n = read(t->tun_fd, p, TUN_BUF_LEN);
+	for (reads = 0; reads < TUN_TX_READS;) {
+		if (!tun_dp_cut(t) || t->tx_n >= TUN_TX_SLOTS) {
+			if (tun_dp_flush(t) == -1)
+				return;
+			continue;
+		}
+		if (t->tun_dead)
+			break;
+		iov[0].iov_base = t->vnet;
+		iov[0].iov_len = sizeof(t->vnet);
+		iov[1].iov_base = t->tx_iov[t->tx_n].iov_base;
+		iov[1].iov_len = TUN_SLOT_LEN;
+		iov[2].iov_base = t->rd_buf + TUN_SLOT_LEN;
+		iov[2].iov_len = TUN_BUF_LEN - TUN_SLOT_LEN;
+		n = readv(t->tun_fd, iov, 3);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -239,24 +412,12 @@ tun_dp_tx(struct tun *t)
 			t->tun_dead = true;
 			break;
 		}
-		/*
-		 * The kernel only routes IPv6 here, but an operator may
-		 * add an IPv4 address to the device: that is not 6in4.
-		 */
-		if (n < 40 || (p[0] >> 4) != 6 || n > TUN_INNER_MAX) {
+		reads++;
+		if ((size_t)n < sizeof(t->vnet)) {
 			tun_stat_add(&t->st.tx_errors, 1);
 			continue;
 		}
-		/*
-		 * No multicast router sits at the other end of a 6in4 link,
-		 * and the peer's checks would only count these as drops.
-		 */
-		if (tun_mld(p, (size_t)n)) {
-			tun_stat_add(&t->st.tx_mld, 1);
-			continue;
-		}
-		t->tx_iov[t->tx_n].iov_len = (size_t)n;
-		t->tx_n++;
+		tun_dp_tx_one(t, (size_t)n - sizeof(t->vnet));
 	}
 	(void)tun_dp_flush(t);
 }
@@ -273,7 +434,7 @@ tun_dp_main(void *arg)
 	for (;;) {
 		now = tun_now_ns();
 		tun_dp_echo(t, now);
-		backlog = t->tx_off < t->tx_n;
+		backlog = t->tx_off < t->tx_n || t->gso.pkt != NULL;
 		pfd[0].fd = t->wake_fd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = t->raw_fd;
@@ -296,8 +457,9 @@ tun_dp_main(void *arg)
 			if (__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE))
 				break;
 		}
-		if (pfd[1].revents & POLLOUT)
-			(void)tun_dp_flush(t);
+		if ((pfd[1].revents & POLLOUT) && tun_dp_flush(t) == 0 &&
+		    t->gso.pkt != NULL)
+			tun_dp_tx(t);
 		if (pfd[1].revents & (POLLIN | POLLERR))
 			tun_dp_rx(t);
 		if (pfd[2].revents & (POLLERR | POLLHUP | POLLNVAL)) {

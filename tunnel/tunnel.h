@@ -163,6 +163,14 @@ struct tun_stats {
 					   or were not IPv6 */
 	uint64_t	 tx_mld;	/* the kernel's MLD, kept out of the
 					   tunnel */
+	uint64_t	 rx_overflow;	/* datagrams the kernel dropped for
+					   want of room in the raw socket's
+					   receive buffer (SO_RXQ_OVFL) */
+	uint64_t	 tx_gso;	/* TCP super-packets from the TUN,
+					   cut into segments (each counted in
+					   tx_pkts) */
+	uint64_t	 ptb_sent;	/* Packet Too Big sent back for
+					   packets larger than the MTU */
 	uint64_t	 drops[TUN_DROP_MAX];	/* by reason; [0] stays 0 */
 };
 

@@ -1,0 +1,108 @@
+/*
+ * What the TUN device hands over with IFF_VNET_HDR and TUNSETOFFLOAD: a
+ * virtio-net header before every packet, partial checksums, and TCP
+ * super-packets up to 64 KiB that the kernel's TCP built for a device
+ * claiming TSO.  One read then carries what would otherwise take dozens;
+ * this file turns each into the MTU-sized packets with full checksums
+ * that go into the tunnel.  Pure functions over buffers, like tun_pkt.c.
+ */
+#include <string.h>
+
+#include "tunnel/tunnel.h"
+#include "tunnel/tun_int.h"
+
+#define TUN_PROTO_TCP	6
+#define TUN_TCP_HLEN	20
+#define TUN_TCP_FIN	0x01
+#define TUN_TCP_PSH	0x08
+#define TUN_TCP_CWR	0x80
+
+void
+tun_vnet_read(struct tun_vnet *vh, const uint8_t *p)
+{
+	/* Host byte order: a TUN device without TUNSETVNETLE/BE. */
+	vh->flags = p[0];
+	vh->gso_type = p[1];
+	memcpy(&vh->hdr_len, p + 2, 2);
+	memcpy(&vh->gso_size, p + 4, 2);
+	memcpy(&vh->csum_start, p + 6, 2);
+	memcpy(&vh->csum_offset, p + 8, 2);
+}
+
+int
+tun_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off)
+{
+	uint16_t c;
+
+	if (start >= len || off > len - start || len - start - off < 2)
+		return (-1);
+	/* The field holds the pseudo-header's sum: sum over it too. */
+	c = tun_fold(tun_sum(0, pkt + start, len - start));
+	tun_wr16(pkt + start + off, c);
+	return (0);
+}
+
+int
+tun_gso_init(struct tun_gso *g, const uint8_t *pkt, size_t len, size_t mss)
+{
+	struct tun_l4 l4;
+	size_t thl;
+
+	memset(g, 0, sizeof(*g));
+	if (mss == 0 || len < TUN_IP6_HLEN || (pkt[0] >> 4) != 6 ||
+	    TUN_IP6_HLEN + (size_t)tun_rd16(pkt + 4) != len)
+		return (-1);
+	if (tun_l4_find(pkt, len, &l4) == -1 || l4.frag ||
+	    l4.proto != TUN_PROTO_TCP || len - l4.off < TUN_TCP_HLEN)
+		return (-1);
+	thl = (size_t)(pkt[l4.off + 12] >> 4) * 4;
+	if (thl < TUN_TCP_HLEN || thl > len - l4.off)
+		return (-1);
+	g->pkt = pkt;
+	g->len = len;
+	g->l4off = l4.off;
+	g->hlen = l4.off + thl;
+	g->mss = mss;
+	g->next = g->hlen;
+	return (0);
+}
+
+int
+tun_gso_next(struct tun_gso *g, uint8_t *buf, size_t buflen)
+{
+	size_t pay, seglen;
+	uint8_t *tcp, fl;
+	uint64_t sum;
+	bool first, last;
+
+	if (g->pkt == NULL || (g->next >= g->len && g->next > g->hlen))
+		return (0);
+	pay = g->len - g->next;
+	if (pay > g->mss)
+		pay = g->mss;
+	seglen = g->hlen + pay;
+	if (seglen > buflen)
+		return (-1);
+	first = g->next == g->hlen;
+	last = g->next + pay >= g->len;
+	memcpy(buf, g->pkt, g->hlen);
+	memcpy(buf + g->hlen, g->pkt + g->next, pay);
+	tun_wr16(buf + 4, (uint16_t)(seglen - TUN_IP6_HLEN));
+	tcp = buf + g->l4off;
+	tun_wr32(tcp + 4, tun_rd32(tcp + 4) + (uint32_t)(g->next - g->hlen));
+	fl = tcp[13];
+	if (!last)
+		fl &= (uint8_t)~(TUN_TCP_FIN | TUN_TCP_PSH);
+	if (!first)
+		fl &= (uint8_t)~TUN_TCP_CWR;
+	tcp[13] = fl;
+	tun_wr16(tcp + 16, 0);
+	/* Upper-layer length: everything after the extension headers. */
+	sum = tun_sum(0, buf + 8, 32);
+	sum += (uint64_t)(seglen - g->l4off) + TUN_PROTO_TCP;
+	tun_wr16(tcp + 16, tun_fold(tun_sum(sum, tcp, seglen - g->l4off)));
+	g->next += pay;
+	if (g->next == g->hlen)		/* mark a header-only one done */
+		g->next = g->len + 1;
+	return ((int)seglen);
+}

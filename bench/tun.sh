@@ -14,9 +14,11 @@
 #   client (IPv6)  c0 -- b0  broker  b1 -- h0  host (IPv4 + IPv6 on h0)
 #
 # CPU per packet is utime+stime (/proc/PID/stat) of the forwarding
-# processes divided by the packets they moved, counted on their TUN
-# devices (what was read from it and written to it); the plain path's
-# forwarding happens in softirq and has no process to charge.
+# processes (tayga; or both v6front) divided by the packets carried: for
+# TCP the bytes iperf3 received over the MSS it used (one wire-sized
+# segment each, however the TUN devices and veths batch them), for UDP
+# the datagrams received.  The plain path's forwarding happens in softirq
+# and has no process to charge.
 #
 # Needs root, iproute2, iperf3, tayga (make bench-deps).
 #
@@ -56,17 +58,6 @@ ticks() {
 	for pid in "$@"; do
 		read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat")
 		t=$((t + f[11] + f[12]))
-	done
-	echo "$t"
-}
-
-# Packets read from and written to TUN devices, given as NS:DEV pairs.
-tunpkts() {
-	local t=0 x rx tx
-	for x in "$@"; do
-		rx=$(nsx "${x%%:*}" cat "/sys/class/net/${x#*:}/statistics/rx_packets")
-		tx=$(nsx "${x%%:*}" cat "/sys/class/net/${x#*:}/statistics/tx_packets")
-		t=$((t + rx + tx))
 	done
 	echo "$t"
 }
@@ -170,21 +161,23 @@ iperf() {
 		my $s = $j->{end}{sum_received} // $j->{end}{sum};
 		my $p = $s->{packets} // 0;
 		$p -= $s->{lost_packets} // 0;
+		my $mss = $j->{start}{tcp_mss_default} // 0;
+		$p = int($s->{bytes} / $mss) if !$p && $mss;
 		printf("%.3f %d\n", $s->{bits_per_second} / 1e9, $p);'
 }
 
-printf "%-10s %-16s %9s %11s %10s %9s\n" path test Gbit/s pkt/s \
-    "fwd_pkts" "ns/pkt"
+printf "%-12s %-11s %7s %9s %10s %7s\n" path test Gbit/s pkt/s \
+    "packets" "ns/pkt"
 for path in $PATHS; do
 	case $path in
 	plain)
-		dst=2001:db8:4::12 bind=2001:db8:4::12 pids=() tuns=() ;;
+		dst=2001:db8:4::12 bind=2001:db8:4::12 pids=() ;;
 	tayga)
 		dst=2001:db8:64::203.0.113.12 bind=203.0.113.12
-		pids=("$TAYGA") tuns=(broker:nat64) ;;
+		pids=("$TAYGA") ;;
 	v6front)
 		dst=2001:db8:1::2 bind=2001:db8:1::2
-		pids=("$V6B" "$V6H") tuns=(broker:he-ipv6 host:he-ipv6) ;;
+		pids=("$V6B" "$V6H") ;;
 	*)
 		echo "unknown path $path" >&2
 		exit 2 ;;
@@ -196,24 +189,21 @@ for path in $PATHS; do
 		"tcp down") args=(-R) ;;
 		"udp64 down") args=(-R -u -l 64 -b 0) ;;
 		esac
-		c0=0 p0=0
+		c0=0
 		[ ${#pids[@]} -eq 0 ] || c0=$(ticks "${pids[@]}")
-		[ ${#tuns[@]} -eq 0 ] || p0=$(tunpkts "${tuns[@]}")
 		read -r gbit pkts < <(iperf "$dst" "$bind" "${args[@]}")
-		c1=0 p1=0
+		c1=0
 		[ ${#pids[@]} -eq 0 ] || c1=$(ticks "${pids[@]}")
-		[ ${#tuns[@]} -eq 0 ] || p1=$(tunpkts "${tuns[@]}")
 		name=$path
 		[ "$path" = v6front ] && name=$TAG
 		rate=-
 		[ "${t%% *}" = udp64 ] && rate=$((pkts / SECS))
-		if [ $((p1 - p0)) -gt 0 ]; then
-			perpkt=$(( (c1 - c0) * (1000000000 / CLK) /
-			    (p1 - p0) ))
+		if [ ${#pids[@]} -gt 0 ] && [ "$pkts" -gt 0 ]; then
+			perpkt=$(( (c1 - c0) * (1000000000 / CLK) / pkts ))
 		else
 			perpkt=-
 		fi
-		printf "%-10s %-16s %9s %11s %10s %9s\n" "$name" "$t" \
-		    "$gbit" "$rate" "$((p1 - p0))" "$perpkt"
+		printf "%-12s %-11s %7s %9s %10s %7s\n" "$name" "$t" \
+		    "$gbit" "$rate" "$pkts" "$perpkt"
 	done
 done

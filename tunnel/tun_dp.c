@@ -152,12 +152,86 @@ tun_dp_too_big(struct tun *t, const uint8_t *pkt, size_t len)
 		tun_stat_add(&t->st.tx_errors, 1);
 }
 
+/*
+ * Writes the run of segments gathered so far: one as it came, several as
+ * one super-packet that the kernel cuts again only if it must (forwarding
+ * to a link without TSO).
+ */
+static void
+tun_dp_gro_flush(struct tun *t)
+{
+	size_t i, n = t->gro_n;
+
+	if (n == 0)
+		return;
+	t->gro_n = 0;
+	if (n == 1) {
+		(void)tun_dp_write(t, t->gro_first, t->gro_total);
+		return;
+	}
+	tun_gro_finish(t->gro_first, t->gro_hlen, t->gro_total, t->gro_psh,
+	    (uint16_t)t->gro_mss, t->gro_vnet);
+	t->gro_iov[0].iov_base = t->gro_vnet;
+	t->gro_iov[0].iov_len = sizeof(t->gro_vnet);
+	while (writev(t->tun_fd, t->gro_iov, (int)n + 1) == -1) {
+		if (errno == EINTR)
+			continue;
+		for (i = 0; i < n; i++)
+			tun_stat_add(&t->st.rx_errors, 1);
+		tun_dp_error(t, "write to %s: %s", t->ifname, strerror(errno));
+		return;
+	}
+	tun_stat_add(&t->st.rx_gro, 1);
+}
+
+/*
+ * An accepted packet for the TUN.  Segments of one TCP stream in a row
+ * gather (in their receive slots, which stay put until the batch is
+ * done); anything else goes out after what gathered before it.
+ */
+static void
+tun_dp_deliver(struct tun *t, uint8_t *pkt, size_t len)
+{
+	size_t hlen = tun_gro_ok(pkt, len), pay;
+
+	pay = len - hlen;
+	if (t->gro_n > 0 && hlen == t->gro_hlen && pay <= t->gro_mss &&
+	    !t->gro_psh && t->gro_total + pay <= TUN_IP4_MAX - TUN_OUTER_LEN &&
+	    tun_gro_match(t->gro_first, pkt, hlen, t->gro_seq)) {
+		t->gro_iov[t->gro_n + 1].iov_base = pkt + hlen;
+		t->gro_iov[t->gro_n + 1].iov_len = pay;
+		t->gro_n++;
+		t->gro_total += pay;
+		t->gro_seq += (uint32_t)pay;
+		if (pkt[TUN_IP6_HLEN + 13] & 0x08)
+			t->gro_psh = true;
+		/* A short one ends a run: the sender had no more then. */
+		if (pay < t->gro_mss || t->gro_psh || t->gro_n == TUN_BATCH)
+			tun_dp_gro_flush(t);
+		return;
+	}
+	tun_dp_gro_flush(t);
+	if (hlen == 0 || (pkt[TUN_IP6_HLEN + 13] & 0x08)) {
+		(void)tun_dp_write(t, pkt, len);
+		return;
+	}
+	t->gro_n = 1;
+	t->gro_first = pkt;
+	t->gro_hlen = hlen;
+	t->gro_mss = pay;
+	t->gro_total = len;
+	t->gro_seq = tun_rd32(pkt + TUN_IP6_HLEN + 4) + (uint32_t)pay;
+	t->gro_psh = false;
+	t->gro_iov[1].iov_base = pkt;
+	t->gro_iov[1].iov_len = len;
+}
+
 /* One datagram from the raw socket, len bytes at buf. */
 static void
-tun_dp_rx_one(struct tun *t, const uint8_t *buf, size_t len, uint64_t now)
+tun_dp_rx_one(struct tun *t, uint8_t *buf, size_t len, uint64_t now)
 {
 	struct tun_pkt p;
-	const uint8_t *in;
+	uint8_t *in;
 	uint64_t rtt;
 	uint16_t seq;
 	int r;
@@ -188,7 +262,7 @@ tun_dp_rx_one(struct tun *t, const uint8_t *buf, size_t len, uint64_t now)
 		tun_stat_add(&t->st.rx_errors, 1);
 		return;
 	}
-	(void)tun_dp_write(t, in, p.len);
+	tun_dp_deliver(t, in, p.len);
 }
 
 /*
@@ -243,6 +317,8 @@ tun_dp_rx(struct tun *t)
 		for (i = 0; i < (unsigned)n; i++)
 			tun_dp_rx_one(t, t->rx_iov[i].iov_base,
 			    t->rx_msg[i].msg_len, now);
+		/* The slots are reused by the next batch. */
+		tun_dp_gro_flush(t);
 		if (n > 0)
 			tun_dp_ovfl(t, &t->rx_msg[n - 1].msg_hdr);
 		if (n < TUN_BATCH)

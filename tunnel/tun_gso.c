@@ -4,7 +4,10 @@
  * super-packets up to 64 KiB that the kernel's TCP built for a device
  * claiming TSO.  One read then carries what would otherwise take dozens;
  * this file turns each into the MTU-sized packets with full checksums
- * that go into the tunnel.  Pure functions over buffers, like tun_pkt.c.
+ * that go into the tunnel.  The other way, consecutive segments of one
+ * TCP stream out of the tunnel are written to the TUN as one super-packet
+ * (what GRO does in a NIC driver).  Pure functions over buffers, like
+ * tun_pkt.c.
  */
 #include <string.h>
 
@@ -15,6 +18,7 @@
 #define TUN_TCP_HLEN	20
 #define TUN_TCP_FIN	0x01
 #define TUN_TCP_PSH	0x08
+#define TUN_TCP_ACK	0x10
 #define TUN_TCP_CWR	0x80
 
 void
@@ -105,4 +109,69 @@ tun_gso_next(struct tun_gso *g, uint8_t *buf, size_t buflen)
 	if (g->next == g->hlen)		/* mark a header-only one done */
 		g->next = g->len + 1;
 	return ((int)seglen);
+}
+
+size_t
+tun_gro_ok(const uint8_t *pkt, size_t len)
+{
+	size_t thl;
+
+	if (len < TUN_IP6_HLEN + TUN_TCP_HLEN || (pkt[0] >> 4) != 6 ||
+	    pkt[6] != TUN_PROTO_TCP ||
+	    TUN_IP6_HLEN + (size_t)tun_rd16(pkt + 4) != len)
+		return (0);
+	thl = (size_t)(pkt[TUN_IP6_HLEN + 12] >> 4) * 4;
+	if (thl < TUN_TCP_HLEN || TUN_IP6_HLEN + thl >= len)
+		return (0);
+	/* Only the middle of a bulk transfer: ACK, perhaps PSH at its end. */
+	if ((pkt[TUN_IP6_HLEN + 13] & (uint8_t)~TUN_TCP_PSH) != TUN_TCP_ACK ||
+	    (pkt[TUN_IP6_HLEN + 12] & 0x0f) != 0)
+		return (0);
+	/* Merged, its checksum is recomputed: a bad one must not vanish. */
+	if (tun_cksum6(pkt + 8, pkt + 24, TUN_PROTO_TCP, pkt + TUN_IP6_HLEN,
+	    len - TUN_IP6_HLEN) != 0)
+		return (0);
+	return (TUN_IP6_HLEN + thl);
+}
+
+bool
+tun_gro_match(const uint8_t *first, const uint8_t *pkt, size_t hlen,
+    uint32_t seq)
+{
+	const uint8_t *a = first + TUN_IP6_HLEN, *b = pkt + TUN_IP6_HLEN;
+
+	/* Version, class, flow label; hop limit and addresses; TCP. */
+	return (memcmp(first, pkt, 4) == 0 &&
+	    memcmp(first + 6, pkt + 6, 34) == 0 &&
+	    tun_rd32(b + 4) == seq &&
+	    memcmp(a, b, 4) == 0 && memcmp(a + 8, b + 8, 5) == 0 &&
+	    memcmp(a + 14, b + 14, 2) == 0 &&
+	    memcmp(a + 18, b + 18, hlen - TUN_IP6_HLEN - 18) == 0);
+}
+
+void
+tun_gro_finish(uint8_t *first, size_t hlen, size_t total, bool psh,
+    uint16_t mss, uint8_t *vnet)
+{
+	uint8_t *tcp = first + TUN_IP6_HLEN;
+	uint64_t sum;
+	uint16_t v;
+
+	tun_wr16(first + 4, (uint16_t)(total - TUN_IP6_HLEN));
+	if (psh)
+		tcp[13] |= TUN_TCP_PSH;
+	/* The pseudo-header's sum, left for the kernel to complete. */
+	sum = tun_sum(0, first + 8, 32);
+	sum += (uint64_t)(total - TUN_IP6_HLEN) + TUN_PROTO_TCP;
+	tun_wr16(tcp + 16, (uint16_t)~tun_fold(sum));
+	memset(vnet, 0, TUN_VNET_LEN);
+	vnet[0] = TUN_VNET_NEEDS_CSUM;
+	vnet[1] = TUN_VNET_GSO_TCPV6;
+	v = (uint16_t)hlen;
+	memcpy(vnet + 2, &v, 2);
+	memcpy(vnet + 4, &mss, 2);
+	v = TUN_IP6_HLEN;
+	memcpy(vnet + 6, &v, 2);
+	v = 16;
+	memcpy(vnet + 8, &v, 2);
 }

@@ -286,6 +286,26 @@ int	tun_gso_init(struct tun_gso *g, const uint8_t *pkt, size_t len,
  */
 int	tun_gso_next(struct tun_gso *g, uint8_t *buf, size_t buflen);
 
+/*
+ * Coalescing segments out of the tunnel into one super-packet for the TUN.
+ * tun_gro_ok returns the length of all headers when the IPv6 packet pkt
+ * (len bytes, as tun_decap delimits it) may start or join one: TCP right
+ * after the IPv6 header, payload, flags ACK or ACK|PSH, checksum
+ * verifying; else 0.  tun_gro_match says whether pkt (tun_gro_ok gave
+ * hlen for both) continues the run that first starts: same IPv6 header
+ * but for the length, same TCP header but for sequence number, PSH and
+ * checksum, and sequence number seq.  tun_gro_finish turns first (its
+ * header followed, in the caller's iovecs, by total bytes in all) into
+ * the head of the super-packet: length, PSH if any segment had it, the
+ * pseudo-header's sum in the checksum field, and the virtio-net header
+ * for segments of mss bytes written into vnet (TUN_VNET_LEN bytes).
+ */
+size_t	tun_gro_ok(const uint8_t *pkt, size_t len);
+bool	tun_gro_match(const uint8_t *first, const uint8_t *pkt, size_t hlen,
+	    uint32_t seq);
+void	tun_gro_finish(uint8_t *first, size_t hlen, size_t total, bool psh,
+	    uint16_t mss, uint8_t *vnet);
+
 /* ---- liveness (tun_live.c): pure, driven by the data plane's clock ---- */
 
 /* Replies to any of this many latest echoes still count. */
@@ -473,6 +493,17 @@ struct tun {
 	uint32_t	 mtu;		/* largest inner packet sent now */
 	uint8_t		 ctl[TUN_CTL_LEN];
 	uint8_t		 ptb[TUN_IPV6_MIN_MTU];	/* a Packet Too Big */
+	/* Segments out of the tunnel, to go to the TUN as one packet. */
+	struct iovec	 gro_iov[TUN_BATCH + 2];	/* vnet, first, rest */
+	unsigned	 gro_n;		/* segments in it; 0: none */
+	uint8_t		*gro_first;	/* the first, in its rx slot */
+	size_t		 gro_hlen;	/* its headers */
+	size_t		 gro_mss;	/* its payload: every one but the
+					   last has as much */
+	size_t		 gro_total;	/* bytes, headers once */
+	uint32_t	 gro_seq;	/* the next one's sequence number */
+	bool		 gro_psh;
+	uint8_t		 gro_vnet[TUN_VNET_LEN];
 };
 
 /*

@@ -171,6 +171,9 @@ struct tun_stats {
 					   tx_pkts) */
 	uint64_t	 ptb_sent;	/* Packet Too Big sent back for
 					   packets larger than the MTU */
+	uint64_t	 rx_gro;	/* super-packets written to the TUN,
+					   each several segments of one TCP
+					   stream (counted in rx_pkts) */
 	uint64_t	 drops[TUN_DROP_MAX];	/* by reason; [0] stays 0 */
 };
 

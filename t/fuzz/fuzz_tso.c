@@ -2,7 +2,8 @@
  * fuzz_tso: arbitrary bytes as one read from an IFF_VNET_HDR TUN device:
  * the virtio-net header, then a packet.  The header's gso_size cuts the
  * packet with tun_gso_init/tun_gso_next, and its checksum fields go to
- * tun_csum_complete, as the data plane does.  Beyond the sanitizers, the
+ * tun_csum_complete, as the data plane does; the packet also goes to the
+ * coalescing checks, as if it came out of the tunnel.  Beyond the sanitizers, the
  * target traps when a segment breaks what tun_gso_next promises: bounded
  * by the buffer, its payload length field right, its checksum verifying,
  * the payloads adding up to the packet's.
@@ -21,7 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tun_vnet vh;
 	struct tun_gso g;
-	size_t len, total = 0;
+	uint8_t vnet[TUN_VNET_LEN];
+	size_t len, hlen, total = 0;
 	int n;
 
 	if (size < TUN_VNET_LEN || size - TUN_VNET_LEN > sizeof(fz_pkt))
@@ -42,6 +44,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (n == 0 && total != len - g.hlen)
 			__builtin_trap();
+	}
+	memcpy(fz_pkt, data + TUN_VNET_LEN, len);
+	hlen = tun_gro_ok(fz_pkt, len);
+	if (hlen != 0) {
+		if (hlen < 60 || hlen >= len)
+			__builtin_trap();
+		(void)tun_gro_match(fz_pkt, fz_pkt, hlen, 0);
+		tun_gro_finish(fz_pkt, hlen, len, true, vh.gso_size, vnet);
 	}
 	memcpy(fz_pkt, data + TUN_VNET_LEN, len);
 	(void)tun_csum_complete(fz_pkt, len, vh.csum_start, vh.csum_offset);

@@ -18,6 +18,7 @@
 #define SEQ0		0xfffff000u	/* wraps inside the packet */
 
 static uint8_t pkt[65536], seg[2048], seen[65536];
+static uint8_t segs[8][2048], whole[65536];
 
 /* The RFC 1071 sum, two bytes at a time. */
 static uint64_t
@@ -185,6 +186,70 @@ test_sum(void)
 	is_int(bad, 0, "the 8-byte sum folds like the 2-byte one");
 }
 
+/*
+ * Cuts a super-packet into segments, gathers them back as the data plane
+ * does, and checks that what it would write is the super-packet again.
+ */
+static void
+test_gro(void)
+{
+	struct tun_gso g;
+	uint8_t vnet[TUN_VNET_LEN];
+	size_t len = mk_tcp(5 * 1000 + 300, 0x18), hlen, total, lens[8];
+	uint16_t v;
+	unsigned i, n = 0;
+	int r;
+
+	ok(tun_gso_init(&g, pkt, len, 1000) == 0, "gro: cut first");
+	while (n < 8 && (r = tun_gso_next(&g, segs[n], 2048)) > 0)
+		lens[n++] = (size_t)r;
+	is_int(n, 6, "gro: six segments");
+	hlen = tun_gro_ok(segs[0], lens[0]);
+	is_int(hlen, 40 + TCP_HLEN, "gro: the first may start a run");
+	total = lens[0];
+	for (i = 1; i < n; i++) {
+		ok(tun_gro_ok(segs[i], lens[i]) == hlen, "gro: %u may join", i);
+		ok(tun_gro_match(segs[0], segs[i], hlen,
+		    SEQ0 + (uint32_t)(total - hlen)), "gro: %u continues", i);
+		total += lens[i] - hlen;
+	}
+	ok(!tun_gro_match(segs[0], segs[2], hlen, SEQ0 + 1000),
+	    "gro: out of order: no");
+	memcpy(whole, segs[0], lens[0]);
+	for (i = 1, total = lens[0]; i < n; i++) {
+		memcpy(whole + total, segs[i] + hlen, lens[i] - hlen);
+		total += lens[i] - hlen;
+	}
+	is_int(total, len, "gro: as long as the super-packet");
+	tun_gro_finish(whole, hlen, total, true, 1000, vnet);
+	is_int(vnet[0], TUN_VNET_NEEDS_CSUM, "gro: partial checksum");
+	is_int(vnet[1], TUN_VNET_GSO_TCPV6, "gro: TCPv6 segments");
+	memcpy(&v, vnet + 4, 2);
+	is_int(v, 1000, "gro: gso_size");
+	memcpy(&v, vnet + 2, 2);
+	is_int(v, (long long)hlen, "gro: hdr_len");
+	ok(memcmp(whole, pkt, len) == 0, "gro: byte for byte the "
+	    "super-packet, PSH and pseudo-header sum included");
+
+	/* What may not start or join. */
+	memcpy(whole, segs[1], lens[1]);
+	whole[100] ^= 1;
+	is_int(tun_gro_ok(whole, lens[1]), 0, "gro: a bad checksum: no");
+	memcpy(whole, segs[1], lens[1]);
+	whole[40 + 13] |= 0x02;
+	is_int(tun_gro_ok(whole, lens[1]), 0, "gro: SYN: no");
+	is_int(tun_gro_ok(segs[1], hlen), 0, "gro: no payload: no");
+	is_int(tun_gro_ok(segs[1], lens[1] - 1), 0, "gro: length off: no");
+	memcpy(whole, segs[1], lens[1]);
+	whole[40 + 9] ^= 1;	/* the ACK number */
+	ok(!tun_gro_match(segs[0], whole, hlen, SEQ0 + 1000),
+	    "gro: another ACK number: no");
+	memcpy(whole, segs[1], lens[1]);
+	whole[1] ^= 0x30;	/* ECN CE */
+	ok(!tun_gro_match(segs[0], whole, hlen, SEQ0 + 1000),
+	    "gro: another traffic class: no");
+}
+
 int
 main(void)
 {
@@ -196,5 +261,6 @@ main(void)
 	test_refuse();
 	test_csum();
 	test_sum();
+	test_gro();
 	return (done_testing());
 }

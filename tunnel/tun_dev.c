@@ -93,10 +93,23 @@ tun_raw_open(struct tun *t, const struct conf_tunnel *ct, char *err,
 	    -1)
 		return (tun_err(err, errlen, "raw socket: set TTL %d: %s", ttl,
 		    strerror(errno)));
+	/*
+	 * Dynamic PMTU mode (RFC 4213 3.2) sets DF instead, and reads the
+	 * ICMPv4 Fragmentation Needed that routers send back, and the
+	 * kernel's refusals of packets larger than the path it learnt, from
+	 * the socket's error queue.
+	 */
+	if (ct->pmtu_dynamic) {
+		pmtu = IP_PMTUDISC_DO;
+		if (setsockopt(t->raw_fd, IPPROTO_IP, IP_RECVERR, &one,
+		    sizeof(one)) == -1)
+			return (tun_err(err, errlen, "raw socket: IP_RECVERR: "
+			    "%s", strerror(errno)));
+	}
 	if (setsockopt(t->raw_fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
 	    sizeof(pmtu)) == -1)
-		return (tun_err(err, errlen, "raw socket: clear DF: %s",
-		    strerror(errno)));
+		return (tun_err(err, errlen, "raw socket: %s DF: %s",
+		    ct->pmtu_dynamic ? "set" : "clear", strerror(errno)));
 	tun_raw_bufs(t->raw_fd);
 	/*
 	 * What a full receive buffer costs shows in rx_overflow: the kernel
@@ -145,8 +158,8 @@ tun_dev_create(struct tun *t, char *err, size_t errlen)
 	 * dozens, which the data plane cuts into MTU-sized segments.  A
 	 * kernel that refuses only costs that saving.
 	 */
-	if (ioctl(t->tun_fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO6 |
-	    TUN_F_TSO_ECN) == -1)
+	if (ioctl(t->tun_fd, TUNSETOFFLOAD, TUN_TSO ? TUN_F_CSUM | TUN_F_TSO6 |
+	    TUN_F_TSO_ECN : 0) == -1)
 		(void)ioctl(t->tun_fd, TUNSETOFFLOAD, 0);
 	/*
 	 * A persistent device of that name existed and we attached to it:
@@ -320,7 +333,9 @@ tun_open(struct tun **tp, const struct conf_tunnel *ct, char *err,
 	(void)inet_ntop(AF_INET, &ct->remote, t->remote_str,
 	    sizeof(t->remote_str));
 	t->echo_ns = ct->echo_interval * 1000000;
-	t->mtu = (uint32_t)ct->mtu;
+	t->mtu = t->mtu_cfg = (uint32_t)ct->mtu;
+	t->st.mtu = t->mtu;
+	t->pmtu_dynamic = ct->pmtu_dynamic;
 	/* Only tells our echoes' replies from those to ping(8) on the host. */
 	t->echo_id = (uint16_t)(getpid() ^ 0x6f36);
 	/* Preallocated once: the data plane never allocates. */

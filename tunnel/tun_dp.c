@@ -1,15 +1,20 @@
 /*
  * The data plane: one thread between the TUN device and the raw protocol-41
  * socket.  From the socket, batches of datagrams (recvmmsg) go through
- * tun_decap; the accepted inner packets are written to the TUN one by one,
- * except our echo replies and the Neighbour Solicitations answered here.
- * From the TUN, packets are read until a batch is full or the queue is
- * empty, then sent with one sendmmsg; the kernel adds the outer header.
- * Buffers are preallocated by tun_open: nothing is allocated per packet.
+ * tun_decap; the accepted inner packets are written to the TUN, segments
+ * of one TCP stream in a row gathered into one super-packet, except our
+ * echo replies and the Neighbour Solicitations answered here.  From the
+ * TUN, packets (TSO super-packets cut into segments) are read until the
+ * slots are full or the queue is empty, then sent with one sendmmsg; the
+ * kernel adds the outer header.  In dynamic PMTU mode the socket's error
+ * queue lowers the MTU.  Buffers are preallocated by tun_open: nothing is
+ * allocated per packet.
  */
 #include <sys/socket.h>
-#include <errno.h>
 #include <sys/uio.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,6 +78,135 @@ tun_dp_state(struct tun *t, int kind, uint64_t rtt_ns)
 	ev.missed = t->live.missed;
 	__atomic_store_n(&t->state, (int)t->live.state, __ATOMIC_RELAXED);
 	tun_dp_event(t, &ev);
+}
+
+/* Sets DF on the outer packets (dynamic mode) or clears it. */
+static void
+tun_dp_df(struct tun *t, bool on)
+{
+	int v = on ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+
+	if (setsockopt(t->raw_fd, IPPROTO_IP, IP_MTU_DISCOVER, &v,
+	    sizeof(v)) == -1)
+		tun_dp_error(t, "%s DF: %s", on ? "set" : "clear",
+		    strerror(errno));
+	t->df_off = !on;
+}
+
+static void
+tun_dp_mtu_event(struct tun *t, uint32_t old, uint32_t path)
+{
+	struct tun_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = TUN_EV_MTU;
+	ev.mtu = t->mtu;
+	ev.old_mtu = old;
+	ev.path_mtu = path;
+	ev.remote = t->remote_str;
+	tun_dp_event(t, &ev);
+}
+
+/*
+ * The IPv4 path to the remote carries path bytes: the inner MTU becomes
+ * path - 20 for TUN_PMTU_AGE_MS, never above the configured one.  Below
+ * 1280 + 20 the inner MTU stays 1280 and DF goes off, so that routers
+ * fragment (RFC 4213 3.2).  Larger packets from the TUN get a Packet Too
+ * Big from then on.
+ */
+static void
+tun_dp_pmtu(struct tun *t, uint32_t path)
+{
+	uint32_t inner, old = t->mtu;
+
+	tun_stat_add(&t->st.frag_needed, 1);
+	if (path < 68 || path > TUN_IP4_MAX)
+		return;
+	inner = path - TUN_OUTER_LEN;
+	if (inner >= t->mtu_cfg)
+		return;
+	if (inner < TUN_IPV6_MIN_MTU) {
+		inner = TUN_IPV6_MIN_MTU;
+		if (!t->df_off)
+			tun_dp_df(t, false);
+	}
+	t->mtu_until_ns = tun_now_ns() +
+	    (uint64_t)TUN_PMTU_AGE_MS * 1000000;
+	if (inner == old)
+		return;
+	t->mtu = inner;
+	__atomic_store_n(&t->st.mtu, (uint64_t)inner, __ATOMIC_RELAXED);
+	tun_dp_mtu_event(t, old, path);
+}
+
+/* A lowered MTU that aged out: back to the configured one, DF on. */
+static void
+tun_dp_pmtu_age(struct tun *t, uint64_t now)
+{
+	uint32_t old = t->mtu;
+
+	if (t->mtu == t->mtu_cfg || now < t->mtu_until_ns)
+		return;
+	if (t->df_off)
+		tun_dp_df(t, true);
+	t->mtu = t->mtu_cfg;
+	__atomic_store_n(&t->st.mtu, (uint64_t)t->mtu, __ATOMIC_RELAXED);
+	tun_dp_mtu_event(t, old, 0);
+}
+
+/*
+ * Drains the raw socket's error queue (dynamic mode: IP_RECVERR).  What
+ * matters there: an ICMPv4 Fragmentation Needed about a packet of ours to
+ * the remote, and the kernel refusing one larger than the path MTU it
+ * learnt; both carry the MTU.  Anything else (an unreachable) only
+ * empties the queue, or poll would report it forever.
+ */
+static void
+tun_dp_errq(struct tun *t)
+{
+	union {
+		struct cmsghdr	 align;
+		uint8_t		 b[256];
+	} ctl;
+	struct sockaddr_in from;
+	struct sock_extended_err ee;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = t->ptb;
+		iov.iov_len = sizeof(t->ptb);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_name = &from;
+		mh.msg_namelen = sizeof(from);
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		if (recvmsg(t->raw_fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) ==
+		    -1)
+			return;
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		    cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level != IPPROTO_IP ||
+			    cm->cmsg_type != IP_RECVERR ||
+			    cm->cmsg_len < CMSG_LEN(sizeof(ee)))
+				continue;
+			memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+			if (ee.ee_errno != EMSGSIZE)
+				continue;
+			if (mh.msg_namelen >= sizeof(from) &&
+			    from.sin_addr.s_addr !=
+			    t->remote_sa.sin_addr.s_addr)
+				continue;
+			if ((ee.ee_origin == SO_EE_ORIGIN_ICMP &&
+			    ee.ee_type == 3 && ee.ee_code == 4) ||
+			    ee.ee_origin == SO_EE_ORIGIN_LOCAL)
+				tun_dp_pmtu(t, ee.ee_info);
+		}
+	}
 }
 
 /* Sends one packet we made (an echo, an NA) into the tunnel at once. */
@@ -192,7 +326,7 @@ tun_dp_gro_flush(struct tun *t)
 static void
 tun_dp_deliver(struct tun *t, uint8_t *pkt, size_t len)
 {
-	size_t hlen = tun_gro_ok(pkt, len), pay;
+	size_t hlen = TUN_GRO ? tun_gro_ok(pkt, len) : 0, pay;
 
 	pay = len - hlen;
 	if (t->gro_n > 0 && hlen == t->gro_hlen && pay <= t->gro_mss &&
@@ -211,7 +345,7 @@ tun_dp_deliver(struct tun *t, uint8_t *pkt, size_t len)
 		return;
 	}
 	tun_dp_gro_flush(t);
-	if (hlen == 0 || (pkt[TUN_IP6_HLEN + 13] & 0x08)) {
+	if (!TUN_GRO || hlen == 0 || (pkt[TUN_IP6_HLEN + 13] & 0x08)) {
 		(void)tun_dp_write(t, pkt, len);
 		return;
 	}
@@ -308,6 +442,11 @@ tun_dp_rx(struct tun *t)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
+			/* An error queued for us: IP_RECVERR reports it. */
+			if (errno == EMSGSIZE && t->pmtu_dynamic) {
+				tun_dp_errq(t);
+				continue;
+			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				tun_dp_error(t, "receive: %s",
 				    strerror(errno));
@@ -351,6 +490,21 @@ tun_dp_flush(struct tun *t)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return (-1);
+		/*
+		 * Dynamic mode: larger than the path MTU the kernel learnt.
+		 * Its error says how large may go; the sender hears it.
+		 */
+		if (n == -1 && errno == EMSGSIZE && t->pmtu_dynamic) {
+			struct iovec *v = &t->tx_iov[t->tx_off];
+
+			tun_dp_errq(t);
+			if (v->iov_len > t->mtu)
+				tun_dp_too_big(t, v->iov_base, v->iov_len);
+			else
+				tun_stat_add(&t->st.tx_errors, 1);
+			t->tx_off++;
+			continue;
+		}
 		/* This one packet cannot go (no route, firewall): skip it. */
 		tun_stat_add(&t->st.tx_errors, 1);
 		tun_dp_error(t, "send to %s: %s", t->remote_str,
@@ -505,11 +659,12 @@ tun_dp_main(void *arg)
 	struct pollfd pfd[3];
 	uint64_t v, now;
 	bool backlog;
-	int n;
+	int n, wait;
 
 	for (;;) {
 		now = tun_now_ns();
 		tun_dp_echo(t, now);
+		tun_dp_pmtu_age(t, now);
 		backlog = t->tx_off < t->tx_n || t->gso.pkt != NULL;
 		pfd[0].fd = t->wake_fd;
 		pfd[0].events = POLLIN;
@@ -518,7 +673,14 @@ tun_dp_main(void *arg)
 		/* poll skips a negative fd: that is how reading stops. */
 		pfd[2].fd = t->tun_dead || backlog ? -1 : t->tun_fd;
 		pfd[2].events = POLLIN;
-		n = poll(pfd, 3, tun_live_wait_ms(&t->live, now));
+		wait = tun_live_wait_ms(&t->live, now);
+		if (t->mtu != t->mtu_cfg) {
+			uint64_t ms = (t->mtu_until_ns - now) / 1000000 + 1;
+
+			if (wait == -1 || ms < (uint64_t)wait)
+				wait = (int)ms;
+		}
+		n = poll(pfd, 3, wait);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -536,6 +698,8 @@ tun_dp_main(void *arg)
 		if ((pfd[1].revents & POLLOUT) && tun_dp_flush(t) == 0 &&
 		    t->gso.pkt != NULL)
 			tun_dp_tx(t);
+		if ((pfd[1].revents & POLLERR) && t->pmtu_dynamic)
+			tun_dp_errq(t);
 		if (pfd[1].revents & (POLLIN | POLLERR))
 			tun_dp_rx(t);
 		if (pfd[2].revents & (POLLERR | POLLHUP | POLLNVAL)) {

@@ -443,7 +443,15 @@ int	tun_nl_call(struct tun_nl *, const void *req, size_t len,
 #define TUN_TX_SLOTS	256		/* packets per sendmmsg: a few
 					   super-packets' segments */
 #define TUN_TX_READS	64		/* TUN reads before the socket's turn */
+#ifndef TUN_TSO
+#define TUN_TSO		1		/* TSO super-packets from the TUN */
+#endif
+#ifndef TUN_GRO
+#define TUN_GRO		1		/* super-packets to the TUN */
+#endif
 #define TUN_CTL_LEN	128		/* an echo request or an NA */
+#define TUN_PMTU_AGE_MS	(10 * 60 * 1000)	/* a lowered MTU lasts
+					   (RFC 1191 4: at least 5 min) */
 #define TUN_CMSG_LEN	64		/* SO_RXQ_OVFL's counter, aligned */
 
 struct tun {
@@ -491,6 +499,10 @@ struct tun {
 	struct tun_gso	 gso;		/* the one being cut, if gso.pkt */
 	uint8_t		 vnet[TUN_VNET_LEN];	/* of the last TUN read */
 	uint32_t	 mtu;		/* largest inner packet sent now */
+	uint32_t	 mtu_cfg;	/* the configured one */
+	bool		 pmtu_dynamic;	/* DF set, ICMPv4 lowers mtu */
+	bool		 df_off;	/* path below 1300: DF cleared */
+	uint64_t	 mtu_until_ns;	/* when a lowered mtu expires */
 	uint8_t		 ctl[TUN_CTL_LEN];
 	uint8_t		 ptb[TUN_IPV6_MIN_MTU];	/* a Packet Too Big */
 	/* Segments out of the tunnel, to go to the TUN as one packet. */

@@ -237,6 +237,7 @@ px_worker_main(void *arg)
 	while ((s = TAILQ_FIRST(&wk->sessions)) != NULL)
 		px_sess_close(s, "worker exit");
 	px_pool_flush(wk);
+	px_http_worker_fini(wk);
 	if (wk->done_fd != -1 && write(wk->done_fd, "x", 1) == -1)
 		px_warn("worker %d: exit notice", wk->idx);
 	return (NULL);
@@ -328,6 +329,8 @@ px_sess_init(struct px_sess *s, enum px_sess_kind kind, struct px_worker *wk,
 	if (salen > sizeof(s->cli_addr))
 		salen = sizeof(s->cli_addr);
 	memcpy(&s->cli_addr, sa, salen);
+	s->loc_known = false;
+	s->fd = fd;
 	s->peer[0] = '\0';
 	TAILQ_INSERT_TAIL(&wk->sessions, s, entry);
 	wk->nsessions++;
@@ -338,7 +341,7 @@ px_sess_peer(struct px_sess *s)
 {
 	/* Formatted on first use: most sessions never log a line. */
 	if (s->peer[0] == '\0')
-		conf_addr_fmt((const struct sockaddr *)&s->cli_addr, true,
+		conf_addr_fmt(&s->cli_addr.sa, true,
 		    s->peer, sizeof(s->peer));
 	return (s->peer);
 }

@@ -63,8 +63,9 @@ tun_raw_bufs(int fd)
 {
 	int n = TUN_SOCKBUF;
 
-	if (n == 0)
-		return;
+#if TUN_SOCKBUF == 0
+	return;
+#endif
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &n, sizeof(n)) == -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &n, sizeof(n));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &n, sizeof(n)) == -1)

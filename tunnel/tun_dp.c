@@ -294,6 +294,7 @@ tun_dp_too_big(struct tun *t, const uint8_t *pkt, size_t len)
 static void
 tun_dp_gro_flush(struct tun *t)
 {
+	struct iovec *iov;
 	size_t i, n = t->gro_n;
 
 	if (n == 0)
@@ -305,9 +306,10 @@ tun_dp_gro_flush(struct tun *t)
 	}
 	tun_gro_finish(t->gro_first, t->gro_hlen, t->gro_total, t->gro_psh,
 	    (uint16_t)t->gro_mss, t->gro_vnet);
-	t->gro_iov[0].iov_base = t->gro_vnet;
-	t->gro_iov[0].iov_len = sizeof(t->gro_vnet);
-	while (writev(t->tun_fd, t->gro_iov, (int)n + 1) == -1) {
+	iov = t->gro_iov;
+	iov[0].iov_base = t->gro_vnet;
+	iov[0].iov_len = sizeof(t->gro_vnet);
+	while (writev(t->tun_fd, iov, (int)n + 1) == -1) {
 		if (errno == EINTR)
 			continue;
 		for (i = 0; i < n; i++)

@@ -25,7 +25,17 @@
 #	bench/tun.sh [./v6front] [seconds]
 #
 # PATHS="plain tayga v6front" chooses the paths; V6F_TAG names the v6front
-# row (to compare builds of it: run again with another binary).
+# row (to compare builds of it: run again with another binary).  The data
+# plane's levers switch off at build time, e.g.
+#
+#	make BUILD=/tmp/b-notso EXE=/tmp/v6front-notso \
+#	    OPT="-O2 -g -DTUN_TSO=0" /tmp/v6front-notso
+#	PATHS=v6front V6F_TAG=notso bench/tun.sh /tmp/v6front-notso
+#
+# with -DTUN_TSO=0 (no TSO super-packets from the TUN), -DTUN_GRO=0 (no
+# super-packets to it), -DTUN_SOCKBUF=0 (default raw socket buffers),
+# -DTUN_TXQLEN=500 (the kernel's default TUN queue), -DTUN_BATCH=1 (one
+# datagram per recvmmsg).
 set -eu
 
 BIN=$(realpath "${1:-./v6front}")

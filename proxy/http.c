@@ -27,6 +27,7 @@
  * kept for that): the backend may have timed the connection out just as
  * the request went.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <stdio.h>
@@ -136,13 +137,16 @@ struct px_http {
 
 struct px_hwork {
 	struct px_hwork		*next;		/* in the worker's cache */
+	size_t			 maplen;	/* the whole area's mapping */
+	struct event		*wev;		/* in the mapping: the client's
+						   write event */
 	struct px_h1		 req;
 	struct px_h1		 resp;
-	struct px_h1_hdr	*req_hdr;	/* owned; nreq_hdr */
+	struct px_h1_hdr	*req_hdr;	/* in the mapping; nreq_hdr */
 	size_t			 nreq_hdr;
-	struct alog_hdr		*lg_hdr;	/* owned; nlg_hdr */
+	struct alog_hdr		*lg_hdr;	/* in the mapping; nlg_hdr */
 	size_t			 nlg_hdr;
-	char			*in[2];		/* owned; incap[i] */
+	char			*in[2];		/* in the mapping; incap[i] */
 	size_t			 incap[2];
 	char			*out[2];	/* owned; outcap[i] */
 	size_t			 outcap[2];
@@ -176,11 +180,10 @@ struct px_hwork {
 	size_t			 lg_resp_cap;
 
 	struct px_h1_hdr	 resp_hdr[PX_HTTP_RESP_HDR_MAX];
-	/* then the client's write event (it is only needed while there is
-	 * something to send, so never while idle) */
 };
 
 static void	px_http_run(struct px_http *);
+static void	px_http_trim_arm(struct px_worker *);
 static void	px_http_read(evutil_socket_t, short, void *);
 static void	px_http_write(evutil_socket_t, short, void *);
 
@@ -225,16 +228,6 @@ px_http_attach(struct px_http *h)
 	h->rev[PX_SRV] = h->bc->rev;
 	h->wev[PX_SRV] = h->bc->wev;
 	h->assigned[PX_SRV] = true;
-}
-
-/* Microseconds on the monotonic clock. */
-static uint64_t
-px_http_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 }
 
 /* Copies n bytes of a head into *dst, growing it; -1 out of memory. */
@@ -453,20 +446,60 @@ px_http_end_word(const char *why)
 	return ("error");
 }
 
-/* Grows a buffer of *cap bytes, contents dropped, to at least n. */
-static int
-px_http_work_grow(char **p, size_t *cap, size_t n)
+static size_t
+px_http_pages(size_t n)
 {
-	char *np;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (*cap >= n)
-		return (0);
-	if ((np = malloc(n)) == NULL)
-		return (-1);
-	free(*p);
-	*p = np;
-	*cap = n;
-	return (0);
+	return ((n + pg - 1) / pg * pg);
+}
+
+/*
+ * A work area is one mapping: the struct, the client's write event, the
+ * field arrays, then the two input buffers on their own pages, each
+ * followed by an inaccessible guard page.  Mapped rather than allocated so
+ * that a trimmed area gives all its pages back to the system (only what it
+ * touched was ever resident), and guarded because a sanitizer sees no
+ * bounds inside a mapping.
+ */
+static struct px_hwork *
+px_http_work_new(size_t nreq, size_t nlg, size_t cap0, size_t cap1)
+{
+	struct px_hwork	*w;
+	size_t		 head, l0, l1, len, pg = px_http_pages(1);
+	char		*m;
+
+	head = sizeof(*w) + event_get_struct_event_size();
+	head = (head + 15) & ~(size_t)15;
+	head = px_http_pages(head + nreq * sizeof(struct px_h1_hdr) +
+	    nlg * sizeof(struct alog_hdr));
+	l0 = px_http_pages(cap0);
+	l1 = px_http_pages(cap1);
+	len = head + l0 + pg + l1 + pg;
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return (NULL);
+	if (mprotect(m + head + l0, pg, PROT_NONE) == -1 ||
+	    mprotect(m + len - pg, pg, PROT_NONE) == -1) {
+		munmap(m, len);
+		return (NULL);
+	}
+	w = (struct px_hwork *)(void *)m;	/* zeroed by the kernel */
+	w->maplen = len;
+	w->wev = (struct event *)(void *)(w + 1);
+	w->req_hdr = (struct px_h1_hdr *)(void *)(m +
+	    ((sizeof(*w) + event_get_struct_event_size() + 15) &
+	    ~(size_t)15));
+	w->nreq_hdr = nreq;
+	w->lg_hdr = nlg > 0 ? (struct alog_hdr *)(void *)(w->req_hdr +
+	    nreq) : NULL;
+	w->nlg_hdr = nlg;
+	w->in[0] = m + head;
+	w->in[1] = m + head + l0 + pg;
+	w->incap[0] = l0;
+	w->incap[1] = l1;
+	return (w);
 }
 
 static void
@@ -474,16 +507,12 @@ px_http_work_free(struct px_hwork *w)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		free(w->in[i]);
+	for (i = 0; i < 2; i++)
 		free(w->out[i]);
-	}
-	free(w->req_hdr);
-	free(w->lg_hdr);
 	free(w->lg_req);
 	free(w->lg_resp);
 	free(w->rhead);
-	free(w);
+	munmap(w, w->maplen);
 }
 
 /*
@@ -500,31 +529,21 @@ px_http_work_get(struct px_http *h)
 	size_t			 nreq = (size_t)ln->header_count, nlg;
 	int			 i;
 
+	nlg = h->lg_want ? nreq + PX_HTTP_RESP_HDR_MAX : 0;
 	if ((w = wk->hwork) != NULL) {
 		wk->hwork = w->next;
-		wk->nhwork--;
-	} else if ((w = calloc(1, sizeof(*w) +
-	    event_get_struct_event_size())) == NULL)
+		if (--wk->nhwork < wk->hwork_low)
+			wk->hwork_low = wk->nhwork;
+		/* Made for a listener with smaller limits: replaced. */
+		if (w->nreq_hdr < nreq || w->nlg_hdr < nlg ||
+		    w->incap[0] < h->in[0].cap || w->incap[1] < h->in[1].cap) {
+			px_http_work_free(w);
+			w = NULL;
+		}
+	}
+	if (w == NULL && (w = px_http_work_new(nreq, nlg, h->in[0].cap,
+	    h->in[1].cap)) == NULL)
 		return (-1);
-	nlg = h->lg_want ? nreq + PX_HTTP_RESP_HDR_MAX : 0;
-	if (w->nreq_hdr < nreq) {
-		free(w->req_hdr);
-		w->nreq_hdr = 0;
-		if ((w->req_hdr = malloc(nreq * sizeof(*w->req_hdr))) == NULL)
-			goto fail;
-		w->nreq_hdr = nreq;
-	}
-	if (w->nlg_hdr < nlg) {
-		free(w->lg_hdr);
-		w->nlg_hdr = 0;
-		if ((w->lg_hdr = malloc(nlg * sizeof(*w->lg_hdr))) == NULL)
-			goto fail;
-		w->nlg_hdr = nlg;
-	}
-	for (i = 0; i < 2; i++)
-		if (px_http_work_grow(&w->in[i], &w->incap[i],
-		    h->in[i].cap) == -1)
-			goto fail;
 	h->w = w;
 	h->req = &w->req;
 	h->resp = &w->resp;
@@ -534,7 +553,7 @@ px_http_work_get(struct px_http *h)
 		h->out[i].cap = w->outcap[i];
 	}
 	w->rhead_len = 0;
-	h->wev[PX_CLI] = (struct event *)(w + 1);
+	h->wev[PX_CLI] = w->wev;
 	event_assign(h->wev[PX_CLI], wk->base, h->fd[PX_CLI],
 	    EV_WRITE | EV_PERSIST, px_http_write, h);
 
@@ -550,9 +569,6 @@ px_http_work_get(struct px_http *h)
 	px_h1_init(h->resp, PX_H1_RESP, &lim, w->resp_hdr,
 	    PX_HTTP_RESP_HDR_MAX);
 	return (0);
- fail:
-	px_http_work_free(w);
-	return (-1);
 }
 
 /*
@@ -587,6 +603,46 @@ px_http_work_put(struct px_http *h)
 	w->next = wk->hwork;
 	wk->hwork = w;
 	wk->nhwork++;
+	px_http_trim_arm(wk);
+}
+
+/*
+ * Once a second, the work areas that stayed in the cache the whole second
+ * (its low-water mark) are freed: after a burst, a worker's idle
+ * connections cost only their sessions again.
+ */
+static void
+px_http_trim(evutil_socket_t fd, short what, void *arg)
+{
+	struct px_worker	*wk = arg;
+	struct px_hwork		*w;
+
+	for (; wk->hwork_low > 0 && (w = wk->hwork) != NULL;
+	    wk->hwork_low--) {
+		wk->hwork = w->next;
+		wk->nhwork--;
+		px_http_work_free(w);
+	}
+	wk->hwork_low = wk->nhwork;
+	px_http_trim_arm(wk);
+}
+
+static void
+px_http_trim_arm(struct px_worker *wk)
+{
+	struct timeval tv = { 1, 0 };
+
+	if (wk->nhwork == 0)
+		return;
+	if (wk->hwork_trim == NULL) {
+		wk->hwork_trim = evtimer_new(wk->base, px_http_trim, wk);
+		if (wk->hwork_trim == NULL)
+			return;
+	}
+	if (!evtimer_pending(wk->hwork_trim, NULL)) {
+		wk->hwork_low = wk->nhwork;
+		evtimer_add(wk->hwork_trim, &tv);
+	}
 }
 
 void
@@ -598,7 +654,10 @@ px_http_worker_fini(struct px_worker *wk)
 		wk->hwork = w->next;
 		px_http_work_free(w);
 	}
-	wk->nhwork = 0;
+	wk->nhwork = wk->hwork_low = 0;
+	if (wk->hwork_trim != NULL)
+		event_free(wk->hwork_trim);
+	wk->hwork_trim = NULL;
 }
 
 void
@@ -1087,7 +1146,7 @@ px_http_connect(struct px_http *h, bool fresh)
 	}
 	px_http_attach(h);
 	h->t_conn = px_now_ms();
-	h->w->lg_conn_t0 = px_http_us();
+	h->w->lg_conn_t0 = px_now_us();
 	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
 	    h->srv_addr->len) == -1 && errno != EINPROGRESS) {
 		(void)snprintf(why, sizeof(why), "connect %s: %s",
@@ -1127,7 +1186,7 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	px_http_lg_start(h);
 	h->w->lg_parsed = true;
 	h->w->lg_in = (int64_t)hlen;
-	h->w->lg_req_us = px_http_us();
+	h->w->lg_req_us = px_now_us();
 	if (h->lg_want && px_http_lg_copy(&h->w->lg_req, &h->w->lg_req_cap,
 	    in->p, hlen) == -1) {
 		px_http_close(&h->s, "out of memory");
@@ -1602,7 +1661,7 @@ px_http_connected(struct px_http *h)
 			return;
 	} else {
 		h->srv = PX_HS_READY;
-		h->w->lg_conn_us = (int64_t)(px_http_us() - h->w->lg_conn_t0);
+		h->w->lg_conn_us = (int64_t)(px_now_us() - h->w->lg_conn_t0);
 	}
 	px_http_run(h);
 }
@@ -1647,7 +1706,7 @@ px_http_recv(struct px_http *h, int i)
 		h->t_io = px_now_ms();
 		if (i == PX_SRV && h->phase == PX_HP_REQ &&
 		    h->w->lg_first_us < 0)
-			h->w->lg_first_us = (int64_t)(px_http_us() -
+			h->w->lg_first_us = (int64_t)(px_now_us() -
 			    h->w->lg_req_us);
 		if (i == PX_CLI) {
 			h->t_cli = h->t_io;

@@ -187,6 +187,8 @@ struct px_worker {
 	size_t			 nidle;		/* entries in idle */
 	struct px_hwork		*hwork;		/* owned; http work areas */
 	unsigned		 nhwork;	/* in hwork */
+	unsigned		 hwork_low;	/* fewest in hwork this second */
+	struct event		*hwork_trim;	/* owned; frees unused ones */
 };
 
 /*
@@ -423,6 +425,9 @@ void	px_tun_report(const struct tun *);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t px_now_ms(void);
+
+/* Microseconds on the monotonic clock. */
+uint64_t px_now_us(void);
 
 /* Converts milliseconds to a struct timeval. */
 struct timeval px_ms_tv(uint64_t ms);

@@ -2,7 +2,8 @@
  * The data plane: one thread between the TUN device and the raw protocol-41
  * socket.  From the socket, batches of datagrams (recvmmsg) go through
  * tun_decap; the accepted inner packets are written to the TUN, segments
- * of one TCP stream in a row gathered into one super-packet, except our
+ * of one TCP stream or datagrams of one UDP flow in a row gathered into
+ * one super-packet, except our
  * echo replies and the Neighbour Solicitations answered here.  From the
  * TUN, packets (TSO super-packets cut into segments) are read until the
  * slots are full or the queue is empty, then sent with one sendmmsg; the
@@ -304,8 +305,12 @@ tun_dp_gro_flush(struct tun *t)
 		(void)tun_dp_write(t, t->gro_first, t->gro_total);
 		return;
 	}
-	tun_gro_finish(t->gro_first, t->gro_hlen, t->gro_total, t->gro_psh,
-	    (uint16_t)t->gro_mss, t->gro_vnet);
+	if (t->gro_udp)
+		tun_ugro_finish(t->gro_first, t->gro_total,
+		    (uint16_t)t->gro_mss, t->gro_vnet);
+	else
+		tun_gro_finish(t->gro_first, t->gro_hlen, t->gro_total,
+		    t->gro_psh, (uint16_t)t->gro_mss, t->gro_vnet);
 	iov = t->gro_iov;
 	iov[0].iov_base = t->gro_vnet;
 	iov[0].iov_len = sizeof(t->gro_vnet);
@@ -314,6 +319,9 @@ tun_dp_gro_flush(struct tun *t)
 			continue;
 		for (i = 0; i < n; i++)
 			tun_stat_add(&t->st.rx_errors, 1);
+		/* A kernel without UDP segmentation offload for TUN. */
+		if (t->gro_udp && errno == EINVAL)
+			t->ugro_off = true;
 		tun_dp_error(t, "write to %s: %s", t->ifname, strerror(errno));
 		return;
 	}
@@ -329,9 +337,36 @@ static void
 tun_dp_deliver(struct tun *t, uint8_t *pkt, size_t len)
 {
 	size_t hlen = TUN_GRO ? tun_gro_ok(pkt, len) : 0, pay;
+	bool udp = false;
 
+	if (TUN_GRO && hlen == 0 && !t->ugro_off &&
+	    (hlen = tun_ugro_ok(pkt, len)) != 0)
+		udp = true;
 	pay = len - hlen;
-	if (t->gro_n > 0 && hlen == t->gro_hlen && pay <= t->gro_mss &&
+	if (udp) {
+		if (t->gro_n > 0 && t->gro_udp && pay <= t->gro_mss &&
+		    tun_ugro_match(t->gro_first, pkt)) {
+			t->gro_iov[t->gro_n + 1].iov_base = pkt + hlen;
+			t->gro_iov[t->gro_n + 1].iov_len = pay;
+			t->gro_n++;
+			t->gro_total += pay;
+			if (pay < t->gro_mss || t->gro_n == TUN_BATCH)
+				tun_dp_gro_flush(t);
+			return;
+		}
+		tun_dp_gro_flush(t);
+		t->gro_n = 1;
+		t->gro_udp = true;
+		t->gro_first = pkt;
+		t->gro_hlen = hlen;
+		t->gro_mss = pay;
+		t->gro_total = len;
+		t->gro_iov[1].iov_base = pkt;
+		t->gro_iov[1].iov_len = len;
+		return;
+	}
+	if (t->gro_n > 0 && !t->gro_udp && hlen == t->gro_hlen &&
+	    pay <= t->gro_mss &&
 	    !t->gro_psh && t->gro_total + pay <= TUN_IP4_MAX - TUN_OUTER_LEN &&
 	    tun_gro_match(t->gro_first, pkt, hlen, t->gro_seq)) {
 		t->gro_iov[t->gro_n + 1].iov_base = pkt + hlen;
@@ -352,6 +387,7 @@ tun_dp_deliver(struct tun *t, uint8_t *pkt, size_t len)
 		return;
 	}
 	t->gro_n = 1;
+	t->gro_udp = false;
 	t->gro_first = pkt;
 	t->gro_hlen = hlen;
 	t->gro_mss = pay;

@@ -5,8 +5,8 @@
  * claiming TSO.  One read then carries what would otherwise take dozens;
  * this file turns each into the MTU-sized packets with full checksums
  * that go into the tunnel.  The other way, consecutive segments of one
- * TCP stream out of the tunnel are written to the TUN as one super-packet
- * (what GRO does in a NIC driver).  Pure functions over buffers, like
+ * TCP stream, or datagrams of one UDP flow, out of the tunnel are written
+ * to the TUN as one super-packet (what GRO does in a NIC driver).  Pure functions over buffers, like
  * tun_pkt.c.
  */
 #include <string.h>
@@ -15,6 +15,8 @@
 #include "tunnel/tun_int.h"
 
 #define TUN_PROTO_TCP	6
+#define TUN_PROTO_UDP	17
+#define TUN_UDP_HLEN	8
 #define TUN_TCP_HLEN	20
 #define TUN_TCP_FIN	0x01
 #define TUN_TCP_PSH	0x08
@@ -173,5 +175,53 @@ tun_gro_finish(uint8_t *first, size_t hlen, size_t total, bool psh,
 	v = TUN_IP6_HLEN;
 	memcpy(vnet + 6, &v, 2);
 	v = 16;
+	memcpy(vnet + 8, &v, 2);
+}
+
+size_t
+tun_ugro_ok(const uint8_t *pkt, size_t len)
+{
+	if (len <= TUN_IP6_HLEN + TUN_UDP_HLEN || (pkt[0] >> 4) != 6 ||
+	    pkt[6] != TUN_PROTO_UDP ||
+	    TUN_IP6_HLEN + (size_t)tun_rd16(pkt + 4) != len ||
+	    tun_rd16(pkt + TUN_IP6_HLEN + 4) != len - TUN_IP6_HLEN)
+		return (0);
+	/* Zero is no checksum at all, which IPv6 does not allow. */
+	if (tun_rd16(pkt + TUN_IP6_HLEN + 6) == 0 ||
+	    tun_cksum6(pkt + 8, pkt + 24, TUN_PROTO_UDP, pkt + TUN_IP6_HLEN,
+	    len - TUN_IP6_HLEN) != 0)
+		return (0);
+	return (TUN_IP6_HLEN + TUN_UDP_HLEN);
+}
+
+bool
+tun_ugro_match(const uint8_t *first, const uint8_t *pkt)
+{
+	return (memcmp(first, pkt, 4) == 0 &&
+	    memcmp(first + 6, pkt + 6, 34) == 0 &&
+	    memcmp(first + TUN_IP6_HLEN, pkt + TUN_IP6_HLEN, 4) == 0);
+}
+
+void
+tun_ugro_finish(uint8_t *first, size_t total, uint16_t size, uint8_t *vnet)
+{
+	uint8_t *udp = first + TUN_IP6_HLEN;
+	uint64_t sum;
+	uint16_t v;
+
+	tun_wr16(first + 4, (uint16_t)(total - TUN_IP6_HLEN));
+	tun_wr16(udp + 4, (uint16_t)(total - TUN_IP6_HLEN));
+	sum = tun_sum(0, first + 8, 32);
+	sum += (uint64_t)(total - TUN_IP6_HLEN) + TUN_PROTO_UDP;
+	tun_wr16(udp + 6, (uint16_t)~tun_fold(sum));
+	memset(vnet, 0, TUN_VNET_LEN);
+	vnet[0] = TUN_VNET_NEEDS_CSUM;
+	vnet[1] = TUN_VNET_GSO_UDP_L4;
+	v = TUN_IP6_HLEN + TUN_UDP_HLEN;
+	memcpy(vnet + 2, &v, 2);
+	memcpy(vnet + 4, &size, 2);
+	v = TUN_IP6_HLEN;
+	memcpy(vnet + 6, &v, 2);
+	v = 6;
 	memcpy(vnet + 8, &v, 2);
 }

@@ -235,6 +235,7 @@ int	tun_nd_answer(const struct tun_ctx *, const uint8_t *pkt, size_t len,
 #define TUN_VNET_NEEDS_CSUM	0x01	/* flags: checksum left partial */
 #define TUN_VNET_GSO_NONE	0x00	/* gso_type: an ordinary packet */
 #define TUN_VNET_GSO_TCPV6	0x04	/* gso_type: a TCP super-packet */
+#define TUN_VNET_GSO_UDP_L4	0x05	/* gso_type: UDP datagrams */
 #define TUN_VNET_GSO_ECN	0x80	/* gso_type bit: ECN seen (CWR) */
 
 struct tun_vnet {
@@ -305,6 +306,21 @@ bool	tun_gro_match(const uint8_t *first, const uint8_t *pkt, size_t hlen,
 	    uint32_t seq);
 void	tun_gro_finish(uint8_t *first, size_t hlen, size_t total, bool psh,
 	    uint16_t mss, uint8_t *vnet);
+
+/*
+ * The same for UDP: tun_ugro_ok returns 48 when pkt may start or join a
+ * run (UDP right after the IPv6 header, both lengths agreeing, a payload,
+ * a checksum that is there and verifies), else 0; tun_ugro_match says
+ * whether pkt belongs to first's flow (same IPv6 header but for the
+ * length, same ports); tun_ugro_finish makes first the head of total
+ * bytes of datagrams of size payload bytes each (the last may be
+ * shorter), with the virtio-net header for them in vnet.  The kernel
+ * cuts it into the datagrams again.
+ */
+size_t	tun_ugro_ok(const uint8_t *pkt, size_t len);
+bool	tun_ugro_match(const uint8_t *first, const uint8_t *pkt);
+void	tun_ugro_finish(uint8_t *first, size_t total, uint16_t size,
+	    uint8_t *vnet);
 
 /* ---- liveness (tun_live.c): pure, driven by the data plane's clock ---- */
 
@@ -515,6 +531,8 @@ struct tun {
 	size_t		 gro_total;	/* bytes, headers once */
 	uint32_t	 gro_seq;	/* the next one's sequence number */
 	bool		 gro_psh;
+	bool		 gro_udp;	/* a UDP run, not TCP */
+	bool		 ugro_off;	/* the kernel refused one: no more */
 	uint8_t		 gro_vnet[TUN_VNET_LEN];
 };
 

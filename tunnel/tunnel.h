@@ -173,7 +173,8 @@ struct tun_stats {
 					   packets larger than the MTU */
 	uint64_t	 rx_gro;	/* super-packets written to the TUN,
 					   each several segments of one TCP
-					   stream (counted in rx_pkts) */
+					   stream or datagrams of one UDP
+					   flow (counted in rx_pkts) */
 	uint64_t	 mtu;		/* the largest inner packet sent now:
 					   the configured MTU, or less in
 					   dynamic PMTU mode */

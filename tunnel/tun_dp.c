@@ -1,11 +1,10 @@
 /*
  * The data plane: one thread between the TUN device and the raw protocol-41
  * socket.  From the socket, batches of datagrams (recvmmsg) go through
- * tun_decap; the accepted inner packets are written to the TUN, segments
+ * tun_decap; the accepted inner packets are written to the TUN (segments
  * of one TCP stream or datagrams of one UDP flow in a row gathered into
- * one super-packet, except our
- * echo replies and the Neighbour Solicitations answered here.  From the
- * TUN, packets (TSO super-packets cut into segments) are read until the
+ * one super-packet), except our echo replies and the Neighbour
+ * Solicitations answered here.  From the TUN, packets (TSO super-packets cut into segments) are read until the
  * slots are full or the queue is empty, then sent with one sendmmsg; the
  * kernel adds the outer header.  In dynamic PMTU mode the socket's error
  * queue lowers the MTU.  Buffers are preallocated by tun_open: nothing is

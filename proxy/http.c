@@ -1224,11 +1224,12 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	h->retried = false;
 	h->w->rhead_len = 0;
 	if (h->req->framing == PX_H1_BODY_NONE && px_http_idempotent(h)) {
-		struct px_hout *o = &h->out[PX_SRV];
-		size_t	 n = px_hout_pending(o);
-		char	*np = h->w->rhead;
+		struct px_hout	*o = &h->out[PX_SRV];
+		size_t		 n = px_hout_pending(o);
+		char		*np;
 
-		if (n > h->w->rhead_cap && (np = realloc(h->w->rhead, n)) != NULL) {
+		if (n > h->w->rhead_cap &&
+		    (np = realloc(h->w->rhead, n)) != NULL) {
 			h->w->rhead = np;
 			h->w->rhead_cap = n;
 		}

@@ -433,8 +433,8 @@ conf_tunnel_equal(const struct conf_tunnel *a, const struct conf_tunnel *b)
 	    memcmp(&a->address, &b->address, sizeof(a->address)) != 0 ||
 	    a->plen != b->plen ||
 	    memcmp(&a->peer, &b->peer, sizeof(a->peer)) != 0 ||
-	    a->mtu != b->mtu || a->ttl != b->ttl ||
-	    a->default_route != b->default_route ||
+	    a->mtu != b->mtu || a->pmtu_dynamic != b->pmtu_dynamic ||
+	    a->ttl != b->ttl || a->default_route != b->default_route ||
 	    a->echo_interval != b->echo_interval || a->nroutes != b->nroutes)
 		return (false);
 	for (i = 0; i < a->nroutes; i++)

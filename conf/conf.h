@@ -196,6 +196,8 @@ struct conf_tunnel {
 	uint8_t		 plen;		/* ... and its prefix length */
 	struct in6_addr	 peer;		/* the other end's tunnel address */
 	int		 mtu;		/* 1280-1480, default 1480 */
+	bool		 pmtu_dynamic;	/* `pmtu: fixed|dynamic`, default
+					   fixed (false) */
 	int		 ttl;		/* 1-255, default 255 */
 	bool		 default_route;	/* ::/0 via peer; default false */
 	struct conf_cidr *routes;	/* extra IPv6 prefixes into the tunnel */

@@ -48,6 +48,9 @@ static const struct conf_enum conf_roles[] = {
 	{ "client", CONF_TUN_CLIENT }, { "broker", CONF_TUN_BROKER },
 	{ NULL, 0 },
 };
+static const struct conf_enum conf_pmtus[] = {
+	{ "fixed", 0 }, { "dynamic", 1 }, { NULL, 0 },
+};
 static const struct conf_enum conf_modes[] = {
 	{ "tcp", CONF_MODE_TCP }, { "http", CONF_MODE_HTTP }, { NULL, 0 },
 };
@@ -1576,8 +1579,8 @@ conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 	static const struct conf_key keys[] = {
 		{ "role", 0 }, { "interface", 0 }, { "local", CONF_REQ },
 		{ "remote", CONF_REQ }, { "address", CONF_REQ },
-		{ "peer", CONF_REQ }, { "mtu", 0 }, { "ttl", 0 },
-		{ "default_route", 0 }, { "routes", 0 },
+		{ "peer", CONF_REQ }, { "mtu", 0 }, { "pmtu", 0 },
+		{ "ttl", 0 }, { "default_route", 0 }, { "routes", 0 },
 		{ "echo_interval", 0 }, { "update", 0 }, { NULL, 0 },
 	};
 	struct conf_tunnel *t;
@@ -1616,6 +1619,8 @@ conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 		conf_path_pop(cx, mark);
 	}
 	conf_get_int(cx, &m, "mtu", 1280, 1480, &t->mtu);
+	if (conf_get_enum(cx, &m, "pmtu", conf_pmtus, &e) == 1)
+		t->pmtu_dynamic = e == 1;
 	conf_get_int(cx, &m, "ttl", 1, 255, &t->ttl);
 	conf_get_bool(cx, &m, "default_route", &t->default_route);
 	if ((v = conf_enter(cx, &m, "routes", &mark)) != NULL) {

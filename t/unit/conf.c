@@ -514,6 +514,7 @@ static const char full_yaml[] =
     "  address: 2001:db8:1::2/64\n"
     "  peer: 2001:db8:1::1\n"
     "  mtu: 1400\n"
+    "  pmtu: dynamic\n"
     "  ttl: 64\n"
     "  default_route: true\n"
     "  routes: [2001:db8:2::/64, \"2001:db8:3::/48\"]\n"
@@ -570,6 +571,7 @@ test_full(void)
 	t = cfg->tunnel;
 	ok(t != NULL, "tunnel");
 	is_int(t->role, CONF_TUN_BROKER, "tunnel.role");
+	ok(t->pmtu_dynamic, "tunnel.pmtu dynamic");
 	is_str(t->interface, "tun-6in4.0", "tunnel.interface");
 	is_str(inet_ntop(AF_INET, &t->local, a, sizeof(a)), "10.0.0.12",
 	    "tunnel.local");
@@ -784,6 +786,7 @@ test_defaults(void)
 	is_int(t->role, CONF_TUN_CLIENT, "role default client");
 	is_str(t->interface, "he-ipv6", "interface default he-ipv6");
 	is_int(t->mtu, 1480, "mtu default 1480");
+	ok(!t->pmtu_dynamic, "pmtu default fixed");
 	is_int(t->ttl, 255, "ttl default 255");
 	is_int((long long)t->echo_interval, 30000,
 	    "echo_interval default 30s");
@@ -922,7 +925,7 @@ static const struct bad bad_rows[] = {
 	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
 	    "  updat: {url: x}\n", "t.yaml:6:3: tunnel.updat: unknown key; "
 	    "expected one of role, interface, local, remote, address, peer, "
-	    "mtu, ttl, default_route, routes, echo_interval, update", 1 },
+	    "mtu, pmtu, ttl, default_route, routes, echo_interval, update", 1 },
 	/* tunnel.update */
 	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
 	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
@@ -1330,6 +1333,9 @@ static const struct bad bad_rows[] = {
 	    "peer: '::2', role: server}\n", "t.yaml:1:82: tunnel.role: "
 	    "expected client or broker", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2', pmtu: auto}\n", "t.yaml:1:82: tunnel.pmtu: "
+	    "expected fixed or dynamic", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2', interface: he-ipv6-tunnel01}\n", "t.yaml:1:87: "
 	    "tunnel.interface: expected an interface name of 1-15 characters "
 	    "from A-Z a-z 0-9 _ . -", 1 },
@@ -1584,6 +1590,8 @@ test_tunnel_equal(void)
 	} rows[] = {
 		{ "", true },
 		{ ", mtu: 1480, ttl: 255, echo_interval: 30s, role: client", true },
+		{ ", pmtu: fixed", true },
+		{ ", pmtu: dynamic", false },
 		{ ", mtu: 1400", false },
 		{ ", ttl: 64", false },
 		{ ", echo_interval: 1s", false },

@@ -219,7 +219,7 @@ enum alog_dir {
 	ALOG_D_TRAILER_IN,	/* %{NAME}^ti, always "-" */
 	ALOG_D_TRAILER_OUT,	/* %{NAME}^to, always "-" */
 	ALOG_D_TTFB,		/* %^FB, always "-" */
-	ALOG_D_SSL_VAR,		/* %{NAME}x, always "-" */
+	ALOG_D_SSL_VAR,		/* %{NAME}x, sub: enum alog_ssl_var */
 	ALOG_D_SRV_ADDR,	/* %^xb, sub: enum alog_addr_part */
 	ALOG_D_SRV_CONNECT,	/* %^xc, sub: enum alog_unit */
 	ALOG_D_END,		/* %^xe */
@@ -262,6 +262,14 @@ enum alog_pid {
 };
 
 /* alog_field.sub of %^xb. */
+/* The %{NAME}x variables with a value; the others write "-". */
+enum alog_ssl_var {
+	ALOG_SSL_OTHER = 0,
+	ALOG_SSL_PROTOCOL,	/* SSL_PROTOCOL: "TLSv1.3" */
+	ALOG_SSL_CIPHER,	/* SSL_CIPHER: "TLS_AES_128_GCM_SHA256" */
+	ALOG_SSL_SNI,		/* SSL_TLS_SNI: the server name asked for */
+};
+
 enum alog_addr_part {
 	ALOG_ADDR_HOSTPORT = 0,
 	ALOG_ADDR_IP,
@@ -334,6 +342,9 @@ struct alog_rec {
 	int64_t		 srv_connect_us;	/* %^xc; < 0 = none */
 	int64_t		 srv_first_us;	/* %^xf; < 0 = none */
 	struct alog_str	 end_reason;	/* %^xe */
+	struct alog_str	 tls_proto;	/* %{SSL_PROTOCOL}x; absent: no TLS */
+	struct alog_str	 tls_cipher;	/* %{SSL_CIPHER}x */
+	struct alog_str	 tls_sni;	/* %{SSL_TLS_SNI}x */
 };
 
 struct alog_fmt;

@@ -33,6 +33,10 @@ px_gen_new(const struct config *cfg, unsigned id, char *err, size_t errlen)
 		px_gen_unref(g);
 		return (NULL);
 	}
+	if (px_tls_gen_open(g, err, errlen) == -1) {
+		px_gen_unref(g);
+		return (NULL);
+	}
 	return (g);
 }
 
@@ -51,6 +55,7 @@ px_gen_unref(struct px_gen *g)
 	px_backend_free(g);
 	free(g->backends);
 	px_alog_gen_free(g);
+	px_tls_gen_free(g);
 	conf_unref(g->cfg);
 	free(g);
 }

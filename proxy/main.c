@@ -540,6 +540,13 @@ main(int argc, char *argv[])
 	if ((cfg = px_load(px.path, true)) == NULL)
 		return (1);
 	if (check) {
+		char err[1024];
+
+		if (px_tls_check(cfg, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s: %s\n", px.path, err);
+			conf_unref(cfg);
+			return (1);
+		}
 		printf("%s: configuration ok\n", px.path);
 		conf_unref(cfg);
 		return (0);

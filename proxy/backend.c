@@ -17,15 +17,19 @@
  * sooner when the records' TTL is shorter (at least 1 s apart).  A failed
  * lookup keeps the last answer and is tried again as soon as the next good
  * one would have been; the failure is logged once per streak and the
- * recovery once.  Only DNS is asked (A records); /etc/hosts is not
- * read.
+ * recovery once.  A name in /etc/hosts takes its IPv4 addresses from
+ * there (as the C library's "files" before "dns" would), read again at
+ * each lookup; any other name is asked of DNS (A records).
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -33,6 +37,9 @@
 #include "proxy/proxy.h"
 
 #define PX_DNS_MIN_MS	1000	/* re-resolve at most once a second */
+#define PX_HOSTS_FILE	"/etc/hosts"
+#define PX_HOSTS_MAX	(1024 * 1024)	/* bytes of it read */
+#define PX_HOSTS_ADDRS	64		/* addresses taken for one name */
 
 /* One named server and its lookups. */
 struct px_dnsname {
@@ -245,6 +252,74 @@ px_dns_fmt(const struct px_dnsname *n, char *buf, size_t len)
 			    o ? ", " : "", sv->addr.text);
 }
 
+/* ---- /etc/hosts ---- */
+
+int
+px_hosts_find(const char *buf, size_t len, const char *name,
+    struct in_addr *out, int max)
+{
+	const char	*p = buf, *end = buf + len, *eol, *f, *fe;
+	char		 addr[64];
+	size_t		 nlen = strlen(name);
+	int		 n = 0, field;
+	struct in_addr	 a;
+	bool		 v4;
+
+	for (; p < end && n < max; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		v4 = false;
+		for (field = 0, f = p; f < eol; f = fe, field++) {
+			while (f < eol && (*f == ' ' || *f == '\t' ||
+			    *f == '\r'))
+				f++;
+			if (f == eol || *f == '#')
+				break;
+			for (fe = f; fe < eol && *fe != ' ' && *fe != '\t' &&
+			    *fe != '\r' && *fe != '#'; fe++)
+				;
+			if (field == 0) {
+				if ((size_t)(fe - f) >= sizeof(addr))
+					break;
+				memcpy(addr, f, (size_t)(fe - f));
+				addr[fe - f] = '\0';
+				if (inet_pton(AF_INET, addr, &a) != 1)
+					break;	/* IPv6 or junk: not ours */
+				v4 = true;
+			} else if (v4 && (size_t)(fe - f) == nlen &&
+			    strncasecmp(f, name, nlen) == 0) {
+				out[n++] = a;
+				break;
+			}
+		}
+	}
+	return (n);
+}
+
+/* name's IPv4 addresses from /etc/hosts (at most max); 0 if none. */
+static int
+px_hosts_lookup(const char *name, struct in_addr *out, int max)
+{
+	char	*buf;
+	ssize_t	 r;
+	size_t	 len = 0;
+	int	 fd, n;
+
+	if ((fd = open(PX_HOSTS_FILE, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	if ((buf = malloc(PX_HOSTS_MAX)) == NULL) {
+		close(fd);
+		return (0);
+	}
+	while (len < PX_HOSTS_MAX &&
+	    (r = read(fd, buf + len, PX_HOSTS_MAX - len)) > 0)
+		len += (size_t)r;
+	close(fd);
+	n = px_hosts_find(buf, len, name, out, max);
+	free(buf);
+	return (n);
+}
+
 /* ---- load time ---- */
 
 static void
@@ -327,7 +402,16 @@ px_dns_init(struct px_gen *g, char *err, size_t errlen)
 	for (i = 0; i < g->cfg->nbackends; i++)
 		for (j = 0; j < g->backends[i].nnames; j++) {
 			struct px_dnsname *n = g->backends[i].names[j];
+			struct in_addr ha[PX_HOSTS_ADDRS];
+			int nh;
 
+			if ((nh = px_hosts_lookup(n->cs->host, ha,
+			    PX_HOSTS_ADDRS)) > 0) {
+				/* No TTL: looked up again at resolve_every. */
+				px_dns_init_cb(DNS_ERR_NONE, DNS_IPv4_A, nh,
+				    -1, ha, n);
+				continue;
+			}
 			n->req = evdns_base_resolve_ipv4(dns, n->cs->host, 0,
 			    px_dns_init_cb, n);
 			if (n->req == NULL) {
@@ -512,11 +596,17 @@ px_dns_cb(int result, char type, int count, int ttl, void *addrs, void *arg)
 static void
 px_dns_lookup(evutil_socket_t fd, short what, void *arg)
 {
-	struct px_dnsname *n = arg;
+	struct px_dnsname	*n = arg;
+	struct in_addr		 ha[PX_HOSTS_ADDRS];
+	int			 nh;
 
 	px_backend_reclaim(n->pb);
 	if (n->req != NULL)
 		return;
+	if ((nh = px_hosts_lookup(n->cs->host, ha, PX_HOSTS_ADDRS)) > 0) {
+		px_dns_cb(DNS_ERR_NONE, DNS_IPv4_A, nh, -1, ha, n);
+		return;
+	}
 	n->req = evdns_base_resolve_ipv4(px_dns.dns, n->cs->host, 0,
 	    px_dns_cb, n);
 	if (n->req == NULL) {

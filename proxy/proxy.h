@@ -134,6 +134,13 @@ uint64_t px_backend_epoch(void);
 /* Main thread: stops what px_backend_start started (before the gen goes). */
 void	px_backend_stop(struct px_gen *g);
 
+/*
+ * The IPv4 addresses that /etc/hosts text (len bytes) gives name (case
+ * insensitive), at most max of them into out; returns how many.
+ */
+int	px_hosts_find(const char *buf, size_t len, const char *name,
+	    struct in_addr *out, int max);
+
 /* Main thread, at exit: frees the resolver (pending lookups fail). */
 void	px_dns_shutdown(struct event_base *);
 

@@ -126,9 +126,38 @@ test_hrw(void)
 	}
 }
 
+static void
+test_hosts(void)
+{
+	static const char h[] = "# comment\n127.0.0.1 localhost\n"
+	    "::1 localhost ip6-localhost\n"
+	    "192.0.2.1\tbe.test be  # be2\n192.0.2.2 BE.TEST\r\n"
+	    "300.1.1.1 bad\n10.0.0.1 x y z";
+	struct in_addr	out[4];
+	char		a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	int		n;
+
+	n = px_hosts_find(h, sizeof(h) - 1, "localhost", out, 4);
+	is_int(n, 1, "hosts: localhost, IPv4 only");
+	n = px_hosts_find(h, sizeof(h) - 1, "be.test", out, 4);
+	inet_ntop(AF_INET, &out[0], a, sizeof(a));
+	inet_ntop(AF_INET, &out[1], b, sizeof(b));
+	ok(n == 2 && strcmp(a, "192.0.2.1") == 0 &&
+	    strcmp(b, "192.0.2.2") == 0, "hosts: two lines, any case");
+	is_int(px_hosts_find(h, sizeof(h) - 1, "be2", out, 4), 0,
+	    "hosts: not in a comment");
+	is_int(px_hosts_find(h, sizeof(h) - 1, "bad", out, 4), 0,
+	    "hosts: not a bad address");
+	is_int(px_hosts_find(h, sizeof(h) - 1, "z", out, 4), 1,
+	    "hosts: last line without a newline");
+	is_int(px_hosts_find(h, sizeof(h) - 1, "be.test", out, 1), 1,
+	    "hosts: at most max");
+}
+
 int
 main(void)
 {
+	test_hosts();
 	test_key();
 	test_hrw();
 	return (done_testing());

@@ -148,6 +148,7 @@ struct px_http {
 	struct alog_hdr		*lg_hdr;	/* owned; request then
 						   response fields */
 	char			 lg_host[256];	/* %V, lowercased */
+	char			 fail_hdr[48];	/* extra field of px_http_fail */
 };
 
 static void	px_http_run(struct px_http *);
@@ -159,9 +160,11 @@ px_http_reason(int status)
 {
 	switch (status) {
 	case 400: return ("Bad Request");
+	case 403: return ("Forbidden");
 	case 408: return ("Request Timeout");
 	case 413: return ("Content Too Large");
 	case 414: return ("URI Too Long");
+	case 429: return ("Too Many Requests");
 	case 431: return ("Request Header Fields Too Large");
 	case 501: return ("Not Implemented");
 	case 502: return ("Bad Gateway");
@@ -511,6 +514,20 @@ px_hout_pending(const struct px_hout *o)
 	return (o->len - o->off);
 }
 
+/* Puts n bytes before what o holds; -1 when out of memory. */
+static int
+px_hout_prepend(struct px_hout *o, const void *p, size_t n)
+{
+	size_t pending = px_hout_pending(o);
+
+	if (px_hout_room(o, n) == -1)
+		return (-1);
+	memmove(o->p + o->off + n, o->p + o->off, pending);
+	memcpy(o->p + o->off, p, n);
+	o->len += n;
+	return (0);
+}
+
 /* "name: value\r\n" with both taken from a head buffer. */
 static int
 px_hout_field(struct px_hout *o, const char *buf, const struct px_h1_hdr *f)
@@ -548,7 +565,8 @@ px_http_fail(struct px_http *h, int status, const char *why)
 	/* The %^xe word: whose fault, from the status we would answer. */
 	end = status == 408 ? "cli_timeout" : status == 502 ? "srv_error" :
 	    status == 503 ? "srv_unavailable" : status == 504 ?
-	    "srv_timeout" : "bad_request";
+	    "srv_timeout" : status == 403 ? "denied" : status == 429 ?
+	    "rate_limited" : "bad_request";
 	if (h->resp_sent || h->phase == PX_HP_CLOSING || h->shut) {
 		px_log(CONF_LOG_INFO, "%s: %s: %s; response cut short",
 		    h->s.ln->name, px_sess_peer(&h->s), why);
@@ -571,9 +589,10 @@ px_http_fail(struct px_http *h, int status, const char *why)
 	    "Server: v6front/%s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %d\r\n"
-	    "Cache-Control: no-store\r\n"
+	    "Cache-Control: no-store\r\n%s"
 	    "Connection: close\r\n\r\n", status, px_http_reason(status),
-	    V6F_VERSION, blen);
+	    V6F_VERSION, blen, h->fail_hdr);
+	h->fail_hdr[0] = '\0';
 	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
 	    (h->req.meth != PX_H1_M_HEAD &&
 	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1)) {
@@ -874,6 +893,27 @@ px_http_status(struct px_http *h)
 }
 
 /*
+ * A new backend connection of a send_proxy backend starts with the PROXY
+ * header, before the request already queued.  Such a connection speaks for
+ * this client only, so it is never parked in the shared pool
+ * (px_http_done).  -1 when the session is gone.
+ */
+static int
+px_http_pp(struct px_http *h)
+{
+	uint8_t	 pp[PX_PP_OUT_MAX];
+	size_t	 n;
+
+	if ((n = px_sess_pp(&h->s, h->fd[PX_CLI], pp)) == 0)
+		return (0);
+	if (px_hout_prepend(&h->out[PX_SRV], pp, n) == -1) {
+		px_http_close(&h->s, "out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Opens a backend connection.  Returns -1 when the session is gone, else 0
  * (also after queueing an error answer: the phase says which).
  */
@@ -911,6 +951,8 @@ px_http_connect(struct px_http *h, bool fresh)
 		return (px_http_fail(h, 503, "no socket for the backend"));
 	}
 	h->fd[PX_SRV] = fd;
+	if (px_http_pp(h) == -1)
+		return (-1);
 	event_assign(h->rev[PX_SRV], h->s.wk->base, fd, EV_READ | EV_PERSIST,
 	    px_http_read, h);
 	event_assign(h->wev[PX_SRV], h->s.wk->base, fd, EV_WRITE | EV_PERSIST,
@@ -947,6 +989,41 @@ px_http_idempotent(const struct px_http *h)
 
 static int	px_http_retry(struct px_http *);
 
+/*
+ * A source denied on the address of its PROXY header gets 403, one over
+ * limits.request_rate 429 with Retry-After (accept.c has the rules).
+ * Returns 0 to go on, 1 when an answer is queued, -1 when the session is
+ * gone.
+ */
+static int
+px_http_admit(struct px_http *h)
+{
+	const struct conf_listener	*ln = h->s.ln;
+	uint64_t			 wait;
+
+	if (h->s.deny != 0) {
+		px_lstats_get(h->s.wk, ln)->acl_denied++;
+		px_refuse_log(h->s.wk, (const struct sockaddr *)&h->s.cli_addr,
+		    "%s: %s: denied by the ACL; 403", ln->name,
+		    px_sess_peer(&h->s));
+		h->lg_end = "denied";
+		return (px_http_fail(h, 403, "denied by the ACL") == -1 ?
+		    -1 : 1);
+	}
+	if (ln->rate_count == 0 || h->s.slot == NULL ||
+	    (wait = px_lim_rate(h->s.lim, h->s.slot, ln->rate_count,
+	    ln->rate_period)) == 0)
+		return (0);
+	px_lstats_get(h->s.wk, ln)->rate_limited++;
+	px_refuse_log(h->s.wk, (const struct sockaddr *)&h->s.cli_addr,
+	    "%s: %s: over request_rate; 429 (next in %llu ms)", ln->name,
+	    px_sess_peer(&h->s), (unsigned long long)wait);
+	(void)snprintf(h->fail_hdr, sizeof(h->fail_hdr),
+	    "Retry-After: %llu\r\n", (unsigned long long)(wait + 999) / 1000);
+	h->lg_end = "rate_limited";
+	return (px_http_fail(h, 429, "over request_rate") == -1 ? -1 : 1);
+}
+
 /* A request head was parsed; sets up its forwarding.  -1: session gone. */
 static int
 px_http_req_start(struct px_http *h, size_t hlen)
@@ -971,6 +1048,10 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	h->t_sent = 0;
 	px_h1_reset(&h->resp);
 	px_h1_resp_for(&h->resp, h->req.meth);
+	if ((rc = px_http_admit(h)) != 0) {
+		in->off = hlen;
+		return (rc == -1 ? -1 : 0);
+	}
 	if (h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) {
 		rc = px_http_status(h);
 	} else {
@@ -1135,6 +1216,10 @@ px_http_head(struct px_http *h, bool *moved)
 		}
 		return (0);
 	}
+	if (h->nreq == 0 && px_accept_sniff(&h->s, in->p, in->len)) {
+		px_http_close(&h->s, "PROXY header refused");
+		return (-1);
+	}
 	px_http_lg_start(h);
 	if ((r = px_h1_parse_head(&h->req, in->p, in->len)) < 0)
 		return (px_http_fail(h, h->req.err_status, h->req.err_reason));
@@ -1269,7 +1354,8 @@ px_http_done(struct px_http *h)
 	}
 	h->srv_keep = h->resp.keep_alive && !h->srv_wdead && h->req.done &&
 	    h->resp.framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&
-	    !h->eof[PX_SRV];
+	    !h->eof[PX_SRV] &&
+	    h->s.ln->backend->send_proxy == CONF_PROXY_OFF;
 	px_h1_reset(&h->req);
 	if (h->srv_keep) {
 		int fd = h->fd[PX_SRV];
@@ -1702,22 +1788,22 @@ px_http_run(struct px_http *h)
 }
 
 void
-px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
-    const struct sockaddr *sa, socklen_t salen)
+px_http_start(struct px_worker *wk, const struct px_lbind *lb,
+    struct px_conn *c)
 {
 	const struct conf_listener *ln = lb->ln;
 	struct px_h1_limits	 lim;
 	struct px_http		*h;
 	size_t			 evsz = event_get_struct_event_size();
 	char			*evmem;
-	int			 i;
+	int			 i, fd = c->fd;
 
 	if ((h = calloc(1, sizeof(*h) + 5 * evsz)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: out of memory", ln->name);
-		close(fd);
+		px_conn_close(c);
 		return;
 	}
-	px_sess_init(&h->s, PX_SESS_HTTP, wk, lb, fd, sa, salen);
+	px_sess_init(&h->s, PX_SESS_HTTP, wk, lb, c);
 	h->fd[PX_CLI] = fd;
 	h->fd[PX_SRV] = -1;
 	evmem = (char *)(h + 1);

@@ -256,6 +256,9 @@ px_tcp_read(evutil_socket_t fd, short what, void *arg)
 
 	if (max > t->s.wk->scratch_len)
 		max = t->s.wk->scratch_len;
+	/* Before the connect, a PROXY header may wait in the buffer. */
+	if (d->buf != NULL)
+		max -= d->tail;
 	for (round = 0; round < PX_TCP_READS_MAX; round++) {
 		ssize_t n = recv(t->fd[i], scratch, max, 0), w = 0;
 
@@ -267,6 +270,12 @@ px_tcp_read(evutil_socket_t fd, short what, void *arg)
 		}
 		if (n == 0) {
 			px_tcp_eof(t, i);
+			return;
+		}
+		if (i == PX_CLI && d->bytes == 0 &&
+		    px_accept_sniff(&t->s, scratch, (size_t)n)) {
+			t->end = "cli_error";
+			px_tcp_close(&t->s, "PROXY header refused");
 			return;
 		}
 		d->bytes += (uint64_t)n;
@@ -371,23 +380,24 @@ px_tcp_idle(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
-    const struct sockaddr *sa, socklen_t salen)
+px_tcp_start(struct px_worker *wk, const struct px_lbind *lb,
+    struct px_conn *c)
 {
 	struct px_tcp		*t;
 	const struct px_backend	*pb;
 	struct timeval		 tv;
-	size_t			 evsz = event_get_struct_event_size();
+	size_t			 evsz = event_get_struct_event_size(), pplen;
+	uint8_t			 pp[PX_PP_OUT_MAX];
 	char			*evmem;
-	int			 i;
+	int			 i, fd = c->fd;
 
 	/* The session and its five events in one allocation. */
 	if ((t = calloc(1, sizeof(*t) + 5 * evsz)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: out of memory", lb->ln->name);
-		close(fd);
+		px_conn_close(c);
 		return;
 	}
-	px_sess_init(&t->s, PX_SESS_TCP, wk, lb, fd, sa, salen);
+	px_sess_init(&t->s, PX_SESS_TCP, wk, lb, c);
 	t->fd[PX_CLI] = fd;
 	t->fd[PX_SRV] = -1;
 	t->connect_us = -1;
@@ -417,6 +427,10 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
 	t->idle = (struct event *)(evmem + 4 * evsz);
 	evtimer_assign(t->idle, wk->base, px_tcp_idle, t);
 	t->assigned = true;
+	/* The backend's PROXY header goes before any byte of the client. */
+	if ((pplen = px_sess_pp(&t->s, fd, pp)) > 0 &&
+	    px_tcp_keep(t, PX_CLI, (const char *)pp, pplen) == -1)
+		return;
 	tv = px_ms_tv(lb->ln->client_idle);
 	evtimer_add(t->idle, &tv);
 

@@ -470,7 +470,7 @@ conf_backend_add(struct conf_cx *cx)
 	memset(b, 0, sizeof(*b));
 	b->connect_timeout = 5 * 1000;
 	b->response_timeout = 30 * 1000;
-	b->pool_max_idle = 8;
+	b->pool_max_idle = 128;
 	b->pool_idle_timeout = 30 * 1000;
 	return ((ssize_t)cfg->nbackends++);
 }

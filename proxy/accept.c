@@ -38,7 +38,7 @@ struct px_ppw {
 	const struct px_lbind	*lb;
 	int			 fd;		/* owned */
 	struct event		*ev;		/* in this allocation */
-	struct sockaddr_storage	 real;		/* the socket's peer */
+	union px_sockaddr	 real;		/* the socket's peer */
 	size_t			 have;
 	uint8_t			 buf[PX_PP_MAX];
 };
@@ -154,8 +154,9 @@ px_ppw_done(struct px_ppw *w, const struct px_pp *pp)
 	c.gen = lset->gen;
 	c.cli = w->real;
 	if (!pp->local) {
-		c.cli = pp->src;
-		c.loc = pp->dst;
+		/* IPv4 or IPv6 only: they fit. */
+		memcpy(&c.cli, &pp->src, sizeof(c.cli));
+		memcpy(&c.loc, &pp->dst, sizeof(c.loc));
 	}
 	if (!px_acl_pass(lb->ln, (const struct sockaddr *)&c.cli))
 		c.deny = 403;

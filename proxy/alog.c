@@ -120,6 +120,10 @@ px_alog_gen_open(struct px_gen *g, struct px_alogreg *reg, int nslot,
 			    ln->name, e);
 			return (-1);
 		}
+		/* JSON lines carry no local address. */
+		pa->need_local = pa->fmt != NULL &&
+		    (alog_fmt_find(pa->fmt, ALOG_D_LOCAL_IP, NULL) >= 0 ||
+		    alog_fmt_find(pa->fmt, ALOG_D_PORT, NULL) >= 0);
 		pa->anon_v6 = ln->access_log->anon_v6;
 		pa->anon_v4 = ln->access_log->anon_v4;
 	}
@@ -151,7 +155,8 @@ px_alog_emit(struct px_sess *s, const struct alog_rec *rec)
 {
 	const struct px_alog	*pa;
 	struct alog_rec		 rr = *rec, *r = &rr;
-	struct sockaddr_storage	 cli;
+	union px_sockaddr	 cli;
+	socklen_t		 slen = sizeof(s->loc_addr);
 	size_t			 len;
 	int			 n;
 
@@ -160,13 +165,17 @@ px_alog_emit(struct px_sess *s, const struct alog_rec *rec)
 	pa = &s->gen->alogs[s->ln - s->gen->cfg->listeners];
 	if (pa->out == NULL)
 		return;
+	/* The local address is asked for once, and only if a line shows it. */
+	if (pa->need_local && !s->loc_known && s->fd != -1 &&
+	    getsockname(s->fd, &s->loc_addr.sa, &slen) == 0)
+		s->loc_known = true;
 	/* Masked before rendering, so no output form sees the full address. */
 	cli = s->cli_addr;
 	if (pa->anon_v6 < 128 || pa->anon_v4 < 32)
 		alog_addr_mask((struct sockaddr *)&cli, pa->anon_v6,
 		    pa->anon_v4);
 	r->cli = (const struct sockaddr *)&cli;
-	r->local = (const struct sockaddr *)&s->loc_addr;
+	r->local = s->loc_known ? &s->loc_addr.sa : NULL;
 	r->listener.p = s->ln->name;
 	r->listener.len = strlen(s->ln->name);
 	r->backend.p = s->ln->backend->name;

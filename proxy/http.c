@@ -80,9 +80,12 @@ struct px_hout {
 
 struct px_http {
 	struct px_sess		 s;		/* first: the shared part */
-	int			 fd[2];		/* owned; [PX_CLI], [PX_SRV] */
-	struct event		*rev[2];	/* in this allocation */
-	struct event		*wev[2];	/* in this allocation */
+	int			 fd[2];		/* [PX_CLI] owned; [PX_SRV]
+						   that of bc */
+	struct event		*rev[2];	/* [PX_CLI] in this allocation,
+						   [PX_SRV] bc's */
+	struct event		*wev[2];	/* as rev */
+	struct px_bconn		*bc;		/* owned; the backend conn */
 	struct event		*tmo;		/* in this allocation */
 	bool			 assigned[2];	/* rev[i], wev[i] set up */
 	bool			 eof[2];	/* FIN read from side i */
@@ -102,8 +105,9 @@ struct px_http {
 	bool			 srv_reused;	/* taken from the pool */
 	bool			 stopping;	/* no request after this one */
 	bool			 retried;	/* request sent twice */
-	char			*rhead;		/* owned; head to send again */
+	char			*rhead;		/* w's; head to send again */
 	size_t			 rhead_len;
+	size_t			 rhead_cap;
 	bool			 tshut[2];	/* TUNNEL: FIN sent to side i */
 	unsigned		 nreq;		/* requests started */
 
@@ -114,10 +118,17 @@ struct px_http {
 	uint64_t		 t_io;		/* ms: last byte either way */
 	uint64_t		 t_close;	/* ms: entered PX_HP_CLOSING */
 
-	struct px_h1		 req;
-	struct px_h1		 resp;
-	struct px_h1_hdr	*req_hdr;	/* owned */
-	struct px_h1_hdr	*resp_hdr;	/* owned */
+	/*
+	 * What only an exchange in progress needs lives in a work area
+	 * (w), taken from the worker when a request's first byte arrives
+	 * and given back when the connection goes idle: the parsers and their
+	 * field arrays, the input buffers (in[i].p), the output buffers
+	 * (out[i].p) and the access-log copies.  An idle keep-alive session
+	 * holds none of it.
+	 */
+	struct px_hwork		*w;		/* owned; NULL when idle */
+	struct px_h1		*req;		/* &w->req */
+	struct px_h1		*resp;		/* &w->resp */
 
 	/*
 	 * The access-log line of the exchange in progress.  The request head
@@ -140,15 +151,38 @@ struct px_http {
 	uint64_t		 lg_conn_t0;	/* monotonic: connect() */
 	const char		*lg_end;	/* %^xe word, if known */
 	struct timespec		 lg_begin;
-	char			*lg_req;	/* owned; request head copy */
+	char			*lg_req;	/* w's; request head copy */
 	size_t			 lg_req_cap;
-	char			*lg_resp;	/* owned; response head copy */
+	char			*lg_resp;	/* w's; response head copy */
 	size_t			 lg_resp_len;
 	size_t			 lg_resp_cap;
-	struct alog_hdr		*lg_hdr;	/* owned; request then
+	struct alog_hdr		*lg_hdr;	/* w's; request then
 						   response fields */
-	char			 lg_host[256];	/* %V, lowercased */
 	char			 fail_hdr[48];	/* extra field of px_http_fail */
+};
+
+#define PX_HTTP_HOST_MAX	256	/* %V bytes logged */
+#define PX_HTTP_WORK_CACHE	64	/* idle work areas kept per worker */
+
+struct px_hwork {
+	struct px_hwork		*next;		/* in the worker's cache */
+	struct px_h1		 req;
+	struct px_h1		 resp;
+	struct px_h1_hdr	*req_hdr;	/* owned; nreq_hdr */
+	size_t			 nreq_hdr;
+	struct alog_hdr		*lg_hdr;	/* owned; nlg_hdr */
+	size_t			 nlg_hdr;
+	char			*in[2];		/* owned; incap[i] */
+	size_t			 incap[2];
+	char			*out[2];	/* owned; outcap[i] */
+	size_t			 outcap[2];
+	char			*lg_req;	/* owned; lg_req_cap */
+	size_t			 lg_req_cap;
+	char			*lg_resp;	/* owned; lg_resp_cap */
+	size_t			 lg_resp_cap;
+	char			*rhead;		/* owned; rhead_cap */
+	size_t			 rhead_cap;
+	struct px_h1_hdr	 resp_hdr[PX_HTTP_RESP_HDR_MAX];
 };
 
 static void	px_http_run(struct px_http *);
@@ -178,18 +212,26 @@ px_http_reason(int status)
 static void
 px_http_srv_drop(struct px_http *h)
 {
-	if (h->fd[PX_SRV] != -1) {
-		event_del(h->rev[PX_SRV]);
-		event_del(h->wev[PX_SRV]);
-		close(h->fd[PX_SRV]);
-		h->fd[PX_SRV] = -1;
-	}
+	px_bconn_close(h->bc);
+	h->bc = NULL;
+	h->fd[PX_SRV] = -1;
+	h->rev[PX_SRV] = h->wev[PX_SRV] = NULL;
 	h->assigned[PX_SRV] = false;
 	h->srv = PX_HS_NONE;
 	h->eof[PX_SRV] = false;
 	h->srv_wdead = false;
 	h->in[PX_SRV].off = h->in[PX_SRV].len = 0;
 	h->out[PX_SRV].off = h->out[PX_SRV].len = 0;
+}
+
+/* Takes h->bc's socket and events as the backend side. */
+static void
+px_http_attach(struct px_http *h)
+{
+	h->fd[PX_SRV] = h->bc->fd;
+	h->rev[PX_SRV] = h->bc->rev;
+	h->wev[PX_SRV] = h->bc->wev;
+	h->assigned[PX_SRV] = true;
 }
 
 /* Microseconds on the monotonic clock. */
@@ -263,9 +305,9 @@ px_http_lg_line(const char *p, size_t len, size_t max)
 
 /* %V: the Host (or target authority) host, lowercased, port dropped. */
 static void
-px_http_lg_host(struct px_http *h, struct alog_rec *r)
+px_http_lg_host(struct px_http *h, struct alog_rec *r, char *host)
 {
-	struct alog_str	a = px_http_lg_str(h->lg_req, h->req.authority);
+	struct alog_str	a = px_http_lg_str(h->lg_req, h->req->authority);
 	const char	*e;
 	size_t		 i;
 
@@ -276,20 +318,20 @@ px_http_lg_host(struct px_http *h, struct alog_rec *r)
 			a.len = (size_t)(e - a.p) + 1;
 	} else if ((e = memchr(a.p, ':', a.len)) != NULL)
 		a.len = (size_t)(e - a.p);
-	if (a.len >= sizeof(h->lg_host))
-		a.len = sizeof(h->lg_host) - 1;
+	if (a.len > PX_HTTP_HOST_MAX)
+		a.len = PX_HTTP_HOST_MAX;
 	for (i = 0; i < a.len; i++)
-		h->lg_host[i] = (char)(a.p[i] >= 'A' && a.p[i] <= 'Z' ?
+		host[i] = (char)(a.p[i] >= 'A' && a.p[i] <= 'Z' ?
 		    a.p[i] + 32 : a.p[i]);
-	r->host.p = h->lg_host;
+	r->host.p = host;
 	r->host.len = a.len;
 }
 
 /* The request fields of the record, from the parsed head's copy. */
 static void
-px_http_lg_req(struct px_http *h, struct alog_rec *r)
+px_http_lg_req(struct px_http *h, struct alog_rec *r, char *host)
 {
-	const struct px_h1	*q = &h->req;
+	const struct px_h1	*q = h->req;
 	const char		*buf = h->lg_req, *qm;
 	struct alog_str		 line;
 	size_t			 i, end;
@@ -326,7 +368,7 @@ px_http_lg_req(struct px_http *h, struct alog_rec *r)
 	}
 	r->req_hdr = h->lg_hdr;
 	r->nreq_hdr = q->nhdr;
-	px_http_lg_host(h, r);
+	px_http_lg_host(h, r, host);
 }
 
 /*
@@ -339,7 +381,8 @@ px_http_log(struct px_http *h, enum alog_conn conn, const char *end)
 {
 	struct alog_rec		 r;
 	struct alog_hdr		*rh;
-	const struct px_h1	*p = &h->resp;
+	const struct px_h1	*p = h->resp;
+	char			 host[PX_HTTP_HOST_MAX];
 	size_t			 i;
 
 	if (!h->lg_on)
@@ -355,7 +398,7 @@ px_http_log(struct px_http *h, enum alog_conn conn, const char *end)
 	r.server.len = strlen(h->s.ln->name);
 	r.bytes_out = h->lg_out;
 	if (h->lg_parsed) {
-		px_http_lg_req(h, &r);
+		px_http_lg_req(h, &r, host);
 		r.bytes_in = h->lg_in;
 	} else {
 		/* As Apache: the raw first line of what could not parse. */
@@ -417,11 +460,167 @@ px_http_end_word(const char *why)
 	return ("error");
 }
 
+/* Grows a buffer of *cap bytes, contents dropped, to at least n. */
+static int
+px_http_work_grow(char **p, size_t *cap, size_t n)
+{
+	char *np;
+
+	if (*cap >= n)
+		return (0);
+	if ((np = malloc(n)) == NULL)
+		return (-1);
+	free(*p);
+	*p = np;
+	*cap = n;
+	return (0);
+}
+
+static void
+px_http_work_free(struct px_hwork *w)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		free(w->in[i]);
+		free(w->out[i]);
+	}
+	free(w->req_hdr);
+	free(w->lg_hdr);
+	free(w->lg_req);
+	free(w->lg_resp);
+	free(w->rhead);
+	free(w);
+}
+
+/*
+ * Gives h a work area, from the worker's cache if it has one, sized for
+ * its listener.  -1 when out of memory.
+ */
+static int
+px_http_work_get(struct px_http *h)
+{
+	const struct conf_listener *ln = h->s.ln;
+	struct px_worker	*wk = h->s.wk;
+	struct px_h1_limits	 lim;
+	struct px_hwork		*w;
+	size_t			 nreq = (size_t)ln->header_count, nlg;
+	int			 i;
+
+	if ((w = wk->hwork) != NULL) {
+		wk->hwork = w->next;
+		wk->nhwork--;
+	} else if ((w = calloc(1, sizeof(*w))) == NULL)
+		return (-1);
+	nlg = h->lg_want ? nreq + PX_HTTP_RESP_HDR_MAX : 0;
+	if (w->nreq_hdr < nreq) {
+		free(w->req_hdr);
+		w->nreq_hdr = 0;
+		if ((w->req_hdr = malloc(nreq * sizeof(*w->req_hdr))) == NULL)
+			goto fail;
+		w->nreq_hdr = nreq;
+	}
+	if (w->nlg_hdr < nlg) {
+		free(w->lg_hdr);
+		w->nlg_hdr = 0;
+		if ((w->lg_hdr = malloc(nlg * sizeof(*w->lg_hdr))) == NULL)
+			goto fail;
+		w->nlg_hdr = nlg;
+	}
+	for (i = 0; i < 2; i++)
+		if (px_http_work_grow(&w->in[i], &w->incap[i],
+		    h->in[i].cap) == -1)
+			goto fail;
+	h->w = w;
+	h->req = &w->req;
+	h->resp = &w->resp;
+	for (i = 0; i < 2; i++) {
+		h->in[i].p = w->in[i];
+		h->out[i].p = w->out[i];
+		h->out[i].cap = w->outcap[i];
+	}
+	h->lg_hdr = w->lg_hdr;
+	h->lg_req = w->lg_req;
+	h->lg_req_cap = w->lg_req_cap;
+	h->lg_resp = w->lg_resp;
+	h->lg_resp_cap = w->lg_resp_cap;
+	h->rhead = w->rhead;
+	h->rhead_cap = w->rhead_cap;
+
+	px_h1_limits_default(&lim);
+	lim.head_max = (size_t)ln->header_size;
+	lim.uri_max = (size_t)ln->uri_length;
+	lim.hdr_count_max = nreq;
+	lim.body_max = ln->body_size;
+	px_h1_init(h->req, PX_H1_REQ, &lim, w->req_hdr, nreq);
+	px_h1_limits_default(&lim);
+	lim.head_max = PX_HTTP_RESP_HEAD_MAX;
+	lim.hdr_count_max = PX_HTTP_RESP_HDR_MAX;
+	px_h1_init(h->resp, PX_H1_RESP, &lim, w->resp_hdr,
+	    PX_HTTP_RESP_HDR_MAX);
+	return (0);
+ fail:
+	px_http_work_free(w);
+	return (-1);
+}
+
+/*
+ * Takes h's work area back (what grew in it stays with it) into the
+ * worker's cache, or frees it when the cache is full.  Only when nothing
+ * is buffered either way.
+ */
+static void
+px_http_work_put(struct px_http *h)
+{
+	struct px_worker	*wk = h->s.wk;
+	struct px_hwork		*w = h->w;
+	int			 i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		w->out[i] = h->out[i].p;
+		w->outcap[i] = h->out[i].cap;
+		h->in[i].p = h->out[i].p = NULL;
+		h->in[i].off = h->in[i].len = 0;
+		h->out[i].off = h->out[i].len = h->out[i].cap = 0;
+	}
+	w->lg_req = h->lg_req;
+	w->lg_req_cap = h->lg_req_cap;
+	w->lg_resp = h->lg_resp;
+	w->lg_resp_cap = h->lg_resp_cap;
+	w->rhead = h->rhead;
+	w->rhead_cap = h->rhead_cap;
+	h->lg_req = h->lg_resp = h->rhead = NULL;
+	h->lg_req_cap = h->lg_resp_cap = h->rhead_cap = h->rhead_len = 0;
+	h->lg_hdr = NULL;
+	h->req = h->resp = NULL;
+	h->w = NULL;
+	if (wk->nhwork >= PX_HTTP_WORK_CACHE) {
+		px_http_work_free(w);
+		return;
+	}
+	w->next = wk->hwork;
+	wk->hwork = w;
+	wk->nhwork++;
+}
+
+void
+px_http_worker_fini(struct px_worker *wk)
+{
+	struct px_hwork *w;
+
+	while ((w = wk->hwork) != NULL) {
+		wk->hwork = w->next;
+		px_http_work_free(w);
+	}
+	wk->nhwork = 0;
+}
+
 void
 px_http_close(struct px_sess *s, const char *why)
 {
 	struct px_http	*h = (struct px_http *)s;
-	int		 i;
 
 	/* A relayed upgrade ends well when both sides are done. */
 	px_http_log(h, h->phase == PX_HP_TUNNEL && strcmp(why, "tunnel done")
@@ -439,16 +638,7 @@ px_http_close(struct px_sess *s, const char *why)
 		event_del(h->tmo);
 	if (h->fd[PX_CLI] != -1)
 		close(h->fd[PX_CLI]);
-	for (i = 0; i < 2; i++) {
-		free(h->in[i].p);
-		free(h->out[i].p);
-	}
-	free(h->req_hdr);
-	free(h->resp_hdr);
-	free(h->rhead);
-	free(h->lg_req);
-	free(h->lg_resp);
-	free(h->lg_hdr);
+	px_http_work_put(h);
 	px_sess_fini(s);
 	free(h);
 }
@@ -594,12 +784,12 @@ px_http_fail(struct px_http *h, int status, const char *why)
 	    V6F_VERSION, blen, h->fail_hdr);
 	h->fail_hdr[0] = '\0';
 	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
-	    (h->req.meth != PX_H1_M_HEAD &&
+	    (h->req->meth != PX_H1_M_HEAD &&
 	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1)) {
 		px_http_close(&h->s, "out of memory");
 		return (-1);
 	}
-	if (h->req.meth != PX_H1_M_HEAD)
+	if (h->req->meth != PX_H1_M_HEAD)
 		h->lg_body = blen;
 	h->resp_sent = true;
 	h->phase = PX_HP_CLOSING;
@@ -633,8 +823,8 @@ px_http_add_joined(struct px_http *h, struct px_hout *o, const char *name,
 	size_t		 i;
 	bool		 any = false;
 
-	for (i = 0; trusted && i < h->req.nhdr; i++) {
-		const struct px_h1_hdr *f = &h->req.hdr[i];
+	for (i = 0; trusted && i < h->req->nhdr; i++) {
+		const struct px_h1_hdr *f = &h->req->hdr[i];
 
 		if (!px_http_name_is(buf, f, name))
 			continue;
@@ -715,7 +905,7 @@ px_http_drop_field(const struct px_h1_hdr *f)
 static int
 px_http_req_build(struct px_http *h, struct px_hout *o)
 {
-	const struct px_h1	*r = &h->req;
+	const struct px_h1	*r = h->req;
 	const char		*buf = h->in[PX_CLI].p;
 	char			 cl[48];
 	size_t			 i;
@@ -770,7 +960,7 @@ px_http_req_build(struct px_http *h, struct px_hout *o)
 static int
 px_http_resp_build(struct px_http *h, struct px_hout *o, bool final)
 {
-	const struct px_h1	*r = &h->resp;
+	const struct px_h1	*r = h->resp;
 	const char		*buf = h->in[PX_SRV].p;
 	char			 line[64];
 	size_t			 i;
@@ -817,7 +1007,7 @@ px_http_resp_build(struct px_http *h, struct px_hout *o, bool final)
 	if (final && !h->cli_keep &&
 	    px_hout_str(o, "Connection: close\r\n") == -1)
 		return (-1);
-	if (final && h->cli_keep && h->req.version == 10 &&
+	if (final && h->cli_keep && h->req->version == 10 &&
 	    px_hout_str(o, "Connection: keep-alive\r\n") == -1)
 		return (-1);
 	return (px_hout_add(o, "\r\n", 2));
@@ -845,8 +1035,8 @@ px_http_status(struct px_http *h)
 	conf_addr_fmt((const struct sockaddr *)&loc, true, srv, sizeof(srv));
 	conf_addr_fmt((const struct sockaddr *)&h->s.cli_addr, false, addr,
 	    sizeof(addr));
-	for (i = 0; trusted && i < h->req.nhdr; i++) {
-		const struct px_h1_hdr *f = &h->req.hdr[i];
+	for (i = 0; trusted && i < h->req->nhdr; i++) {
+		const struct px_h1_hdr *f = &h->req->hdr[i];
 
 		if (!px_http_name_is(buf, f, "X-Forwarded-For"))
 			continue;
@@ -870,21 +1060,21 @@ px_http_status(struct px_http *h)
 	if (blen < 0 || (size_t)blen >= sizeof(body))
 		blen = (int)sizeof(body) - 1;
 	/* A request body is not read: the connection ends after the answer. */
-	h->cli_keep = h->req.keep_alive && h->req.framing == PX_H1_BODY_NONE;
+	h->cli_keep = h->req->keep_alive && h->req->framing == PX_H1_BODY_NONE;
 	(void)snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
 	    "Server: v6front/%s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %d\r\n"
 	    "Cache-Control: no-store\r\n%s\r\n", V6F_VERSION, blen,
-	    !h->cli_keep ? "Connection: close\r\n" : h->req.version == 10 ?
+	    !h->cli_keep ? "Connection: close\r\n" : h->req->version == 10 ?
 	    "Connection: keep-alive\r\n" : "");
 	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
-	    (h->req.meth != PX_H1_M_HEAD &&
+	    (h->req->meth != PX_H1_M_HEAD &&
 	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1))
 		return (-1);
 	h->resp_sent = true;
 	h->lg_status = 200;
-	h->lg_body = h->req.meth != PX_H1_M_HEAD ? blen : 0;
+	h->lg_body = h->req->meth != PX_H1_M_HEAD ? blen : 0;
 	h->lg_end = "ok";
 	return (0);
  nomem:
@@ -928,14 +1118,9 @@ px_http_connect(struct px_http *h, bool fresh)
 	if (!fresh)
 		h->srv_addr = px_worker_pick(h->s.wk, h->s.gen, pb);
 	h->srv_reused = false;
-	if (!fresh &&
-	    (fd = px_pool_get(h->s.wk, h->s.gen, h->srv_addr)) != -1) {
-		h->fd[PX_SRV] = fd;
-		event_assign(h->rev[PX_SRV], h->s.wk->base, fd,
-		    EV_READ | EV_PERSIST, px_http_read, h);
-		event_assign(h->wev[PX_SRV], h->s.wk->base, fd,
-		    EV_WRITE | EV_PERSIST, px_http_write, h);
-		h->assigned[PX_SRV] = true;
+	if (!fresh && (h->bc = px_pool_get(h->s.wk, h->s.gen, h->srv_addr,
+	    h)) != NULL) {
+		px_http_attach(h);
 		h->srv = PX_HS_READY;
 		h->srv_reused = true;
 		return (0);
@@ -950,14 +1135,14 @@ px_http_connect(struct px_http *h, bool fresh)
 			close(fd);
 		return (px_http_fail(h, 503, "no socket for the backend"));
 	}
-	h->fd[PX_SRV] = fd;
+	if ((h->bc = px_bconn_new(h->s.wk, fd, h->srv_addr, px_http_read,
+	    px_http_write, h)) == NULL) {
+		close(fd);
+		return (px_http_fail(h, 503, "out of memory"));
+	}
+	px_http_attach(h);
 	if (px_http_pp(h) == -1)
 		return (-1);
-	event_assign(h->rev[PX_SRV], h->s.wk->base, fd, EV_READ | EV_PERSIST,
-	    px_http_read, h);
-	event_assign(h->wev[PX_SRV], h->s.wk->base, fd, EV_WRITE | EV_PERSIST,
-	    px_http_write, h);
-	h->assigned[PX_SRV] = true;
 	h->t_conn = px_now_ms();
 	h->lg_conn_t0 = px_http_us();
 	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
@@ -974,7 +1159,7 @@ px_http_connect(struct px_http *h, bool fresh)
 static bool
 px_http_idempotent(const struct px_http *h)
 {
-	switch (h->req.meth) {
+	switch (h->req->meth) {
 	case PX_H1_M_GET:
 	case PX_H1_M_HEAD:
 	case PX_H1_M_PUT:
@@ -1044,10 +1229,10 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	h->phase = PX_HP_REQ;
 	h->resp_head = h->resp_sent = h->dechunk = false;
 	h->srv_keep = false;
-	h->cli_keep = h->req.keep_alive;
+	h->cli_keep = h->req->keep_alive;
 	h->t_sent = 0;
-	px_h1_reset(&h->resp);
-	px_h1_resp_for(&h->resp, h->req.meth);
+	px_h1_reset(h->resp);
+	px_h1_resp_for(h->resp, h->req->meth);
 	if ((rc = px_http_admit(h)) != 0) {
 		in->off = hlen;
 		return (rc == -1 ? -1 : 0);
@@ -1071,18 +1256,22 @@ px_http_req_start(struct px_http *h, size_t hlen)
 		}
 		return (0);
 	}
-	if (h->req.done)
+	if (h->req->done)
 		h->t_sent = px_now_ms();
 	h->retried = false;
 	h->rhead_len = 0;
-	if (h->req.framing == PX_H1_BODY_NONE && px_http_idempotent(h)) {
+	if (h->req->framing == PX_H1_BODY_NONE && px_http_idempotent(h)) {
 		struct px_hout *o = &h->out[PX_SRV];
-		char *np = realloc(h->rhead, px_hout_pending(o));
+		size_t	 n = px_hout_pending(o);
+		char	*np = h->rhead;
 
-		if (np != NULL) {
+		if (n > h->rhead_cap && (np = realloc(h->rhead, n)) != NULL) {
 			h->rhead = np;
-			h->rhead_len = px_hout_pending(o);
-			memcpy(np, o->p + o->off, h->rhead_len);
+			h->rhead_cap = n;
+		}
+		if (n <= h->rhead_cap) {
+			h->rhead_len = n;
+			memcpy(h->rhead, o->p + o->off, n);
 		}
 	}
 	if (h->srv == PX_HS_NONE && px_http_connect(h, false) == -1)
@@ -1136,7 +1325,7 @@ px_http_body(struct px_http *h, struct px_h1 *st, struct px_hin *in,
 		    px_hout_add(o, in->p + in->off, (size_t)c))
 			return (-2);
 		in->off += (size_t)c;
-		if (st == &h->req)
+		if (st == h->req)
 			h->lg_in += c;
 		*moved = true;
 	}
@@ -1221,8 +1410,8 @@ px_http_head(struct px_http *h, bool *moved)
 		return (-1);
 	}
 	px_http_lg_start(h);
-	if ((r = px_h1_parse_head(&h->req, in->p, in->len)) < 0)
-		return (px_http_fail(h, h->req.err_status, h->req.err_reason));
+	if ((r = px_h1_parse_head(h->req, in->p, in->len)) < 0)
+		return (px_http_fail(h, h->req->err_status, h->req->err_reason));
 	if (r == 0) {
 		if (h->eof[PX_CLI]) {
 			px_log(CONF_LOG_INFO, "%s: %s: client closed inside "
@@ -1246,28 +1435,28 @@ px_http_resp(struct px_http *h, bool *moved)
 	int		 r;
 
 	while (!h->resp_head && in->len > 0) {
-		if ((r = px_h1_parse_head(&h->resp, in->p, in->len)) < 0) {
+		if ((r = px_h1_parse_head(h->resp, in->p, in->len)) < 0) {
 			(void)snprintf(why, sizeof(why), "%s: %s",
-			    h->srv_addr->text, h->resp.err_reason);
+			    h->srv_addr->text, h->resp->err_reason);
 			return (px_http_fail(h, 502, why));
 		}
 		if (r == 0)
 			break;
 		*moved = true;
-		if (!h->resp.interim) {
-			h->lg_orig = h->resp.status;
+		if (!h->resp->interim) {
+			h->lg_orig = h->resp->status;
 			if (h->lg_want && px_http_lg_copy(&h->lg_resp,
 			    &h->lg_resp_cap, in->p, (size_t)r) == -1)
 				goto nomem;
 			h->lg_resp_len = (size_t)r;
 		}
-		if (h->resp.status == 101 && !h->req.upgrade) {
+		if (h->resp->status == 101 && !h->req->upgrade) {
 			(void)snprintf(why, sizeof(why), "%s: 101 to a request "
 			    "that did not ask to upgrade", h->srv_addr->text);
 			return (px_http_fail(h, 502, why));
 		}
-		if (h->resp.status == 101) {
-			if (!h->req.done) {
+		if (h->resp->status == 101) {
+			if (!h->req->done) {
 				(void)snprintf(why, sizeof(why), "%s: 101 "
 				    "before the request body ended",
 				    h->srv_addr->text);
@@ -1283,17 +1472,17 @@ px_http_resp(struct px_http *h, bool *moved)
 			h->phase = PX_HP_TUNNEL;
 			return (0);
 		}
-		if (h->resp.interim) {
+		if (h->resp->interim) {
 			/* 1.0 clients do not expect 1xx (RFC 9110 15.2). */
-			if (h->req.version == 11 &&
+			if (h->req->version == 11 &&
 			    px_http_resp_build(h, &h->out[PX_CLI], false) == -1)
 				goto nomem;
 		} else {
 			h->resp_head = true;
-			h->dechunk = h->req.version == 10 &&
-			    h->resp.framing == PX_H1_BODY_CHUNKED;
-			if (!h->req.done || h->dechunk || h->srv_wdead ||
-			    h->resp.framing == PX_H1_BODY_UNTIL_CLOSE)
+			h->dechunk = h->req->version == 10 &&
+			    h->resp->framing == PX_H1_BODY_CHUNKED;
+			if (!h->req->done || h->dechunk || h->srv_wdead ||
+			    h->resp->framing == PX_H1_BODY_UNTIL_CLOSE)
 				h->cli_keep = false;
 			if (px_http_resp_build(h, &h->out[PX_CLI], true) == -1)
 				goto nomem;
@@ -1301,26 +1490,26 @@ px_http_resp(struct px_http *h, bool *moved)
 		}
 		memmove(in->p, in->p + r, in->len - (size_t)r);
 		in->len -= (size_t)r;
-		if (h->resp.interim)
-			px_h1_reset(&h->resp);
+		if (h->resp->interim)
+			px_h1_reset(h->resp);
 	}
-	if (h->resp_head && !h->resp.done) {
-		r = px_http_body(h, &h->resp, in, &h->out[PX_CLI], h->dechunk,
+	if (h->resp_head && !h->resp->done) {
+		r = px_http_body(h, h->resp, in, &h->out[PX_CLI], h->dechunk,
 		    moved);
 		if (r == -2)
 			goto nomem;
 		if (r == -1) {
 			px_log(CONF_LOG_INFO, "%s: %s: %s: bad response body: "
 			    "%s", h->s.ln->name, px_sess_peer(&h->s),
-			    h->srv_addr->text, h->resp.err_reason);
+			    h->srv_addr->text, h->resp->err_reason);
 			px_http_close(&h->s, "bad response body");
 			return (-1);
 		}
 	}
-	if (h->eof[PX_SRV] && !h->resp.done) {
+	if (h->eof[PX_SRV] && !h->resp->done) {
 		if ((r = px_http_retry(h)) != 0)
 			return (r == -1 ? -1 : 0);
-		if (h->resp_head && px_h1_eof(&h->resp) == 0) {
+		if (h->resp_head && px_h1_eof(h->resp) == 0) {
 			h->cli_keep = false;
 			return (0);
 		}
@@ -1342,7 +1531,7 @@ px_http_done(struct px_http *h)
 {
 	struct px_hin *sin = &h->in[PX_SRV], *cin = &h->in[PX_CLI];
 
-	if (!h->req.done || h->stopping)
+	if (!h->req->done || h->stopping)
 		h->cli_keep = false;
 	px_http_log(h, h->cli_keep ? ALOG_CONN_KEEPALIVE : ALOG_CONN_CLOSE,
 	    "ok");
@@ -1352,20 +1541,17 @@ px_http_done(struct px_http *h)
 		cin->len -= cin->off;
 		cin->off = 0;
 	}
-	h->srv_keep = h->resp.keep_alive && !h->srv_wdead && h->req.done &&
-	    h->resp.framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&
+	h->srv_keep = h->resp->keep_alive && !h->srv_wdead && h->req->done &&
+	    h->resp->framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&
 	    !h->eof[PX_SRV] &&
 	    h->s.ln->backend->send_proxy == CONF_PROXY_OFF;
-	px_h1_reset(&h->req);
+	px_h1_reset(h->req);
 	if (h->srv_keep) {
-		int fd = h->fd[PX_SRV];
+		struct px_bconn *bc = h->bc;
 
-		event_del(h->rev[PX_SRV]);
-		event_del(h->wev[PX_SRV]);
-		h->fd[PX_SRV] = -1;
+		h->bc = NULL;
 		px_http_srv_drop(h);
-		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, h->srv_addr,
-		    fd);
+		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, bc);
 	} else
 		px_http_srv_drop(h);
 	if (!h->cli_keep) {
@@ -1375,6 +1561,9 @@ px_http_done(struct px_http *h)
 	}
 	h->phase = PX_HP_HEAD;
 	h->t_head = px_now_ms();
+	/* Idle until the next request: the work area goes back. */
+	if (cin->len == 0)
+		px_http_work_put(h);
 	return (0);
 }
 
@@ -1415,7 +1604,7 @@ px_http_deadline(const struct px_http *h, int *what)
 		if (h->srv == PX_HS_CONNECTING)
 			PX_HTTP_MIN(h->t_conn + ln->backend->connect_timeout,
 			    2);
-		if (!h->req.done)
+		if (!h->req->done)
 			PX_HTTP_MIN(h->t_cli + ln->client_body, 3);
 		else if (!h->resp_head)
 			PX_HTTP_MIN(h->t_sent +
@@ -1530,8 +1719,8 @@ px_http_recv(struct px_http *h, int i)
 		in->off = in->len = 0;
 	for (round = 0; round < PX_HTTP_READS_MAX && in->len < in->cap;
 	    round++) {
-		ssize_t n = recv(h->fd[i], in->p + in->len, in->cap - in->len,
-		    0);
+		size_t	room = in->cap - in->len;
+		ssize_t	n = recv(h->fd[i], in->p + in->len, room, 0);
 
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return (0);
@@ -1567,6 +1756,10 @@ px_http_recv(struct px_http *h, int i)
 			    in->off == 0)
 				h->t_head = h->t_io;
 		}
+		/* A short read emptied the socket: asking again would only
+		 * cost an EAGAIN. */
+		if ((size_t)n < room)
+			break;
 	}
 	return (0);
 }
@@ -1589,6 +1782,12 @@ px_http_read(evutil_socket_t fd, short ev, void *arg)
 
 		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
 			px_http_close(&h->s, "done");
+		return;
+	}
+	if (h->w == NULL && px_http_work_get(h) == -1) {
+		px_log(CONF_LOG_ERR, "%s: %s: out of memory", h->s.ln->name,
+		    px_sess_peer(&h->s));
+		px_http_close(&h->s, "out of memory");
 		return;
 	}
 	if (px_http_recv(h, i) == -1)
@@ -1625,10 +1824,15 @@ px_http_arm(struct px_http *h)
 		rs = h->srv == PX_HS_READY;
 		break;
 	case PX_HP_REQ:
-		rc = !h->eof[PX_CLI] && !h->req.done && cin->len < cin->cap &&
-		    px_hout_pending(&h->out[PX_SRV]) < lim;
+		/*
+		 * Once the request is complete the client stays watched: a
+		 * pipelined request waits in cin, and the event is not
+		 * switched off and on around every exchange (two epoll_ctl).
+		 */
+		rc = !h->eof[PX_CLI] && cin->len < cin->cap &&
+		    (h->req->done || px_hout_pending(&h->out[PX_SRV]) < lim);
 		rs = h->srv == PX_HS_READY && !h->eof[PX_SRV] &&
-		    !h->resp.done && sin->len < sin->cap &&
+		    !h->resp->done && sin->len < sin->cap &&
 		    px_hout_pending(&h->out[PX_CLI]) < lim;
 		break;
 	case PX_HP_CLOSING:
@@ -1708,8 +1912,8 @@ px_http_run(struct px_http *h)
 				return;
 			break;
 		case PX_HP_REQ:
-			if (!h->req.done) {
-				r = px_http_body(h, &h->req, &h->in[PX_CLI],
+			if (!h->req->done) {
+				r = px_http_body(h, h->req, &h->in[PX_CLI],
 				    &h->out[PX_SRV], false, &moved);
 				if (r == -2) {
 					px_http_close(&h->s, "out of memory");
@@ -1717,14 +1921,14 @@ px_http_run(struct px_http *h)
 				}
 				if (r == -1) {
 					(void)px_http_fail(h,
-					    h->req.err_status,
-					    h->req.err_reason);
+					    h->req->err_status,
+					    h->req->err_reason);
 					break;
 				}
 				if (h->srv_wdead)
 					h->out[PX_SRV].off =
 					    h->out[PX_SRV].len = 0;
-				if (h->req.done)
+				if (h->req->done)
 					h->t_sent = px_now_ms();
 				else if (h->eof[PX_CLI] &&
 				    h->in[PX_CLI].len == 0) {
@@ -1749,7 +1953,7 @@ px_http_run(struct px_http *h)
 				return;
 			/* An early answer ends the exchange too; the
 			 * connection then closes (px_http_done). */
-			if ((h->resp.done ||
+			if ((h->resp->done ||
 			    h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) &&
 			    px_hout_pending(&h->out[PX_CLI]) == 0) {
 				(void)px_http_done(h);
@@ -1792,13 +1996,12 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb,
     struct px_conn *c)
 {
 	const struct conf_listener *ln = lb->ln;
-	struct px_h1_limits	 lim;
 	struct px_http		*h;
 	size_t			 evsz = event_get_struct_event_size();
 	char			*evmem;
-	int			 i, fd = c->fd;
+	int			 fd = c->fd;
 
-	if ((h = calloc(1, sizeof(*h) + 5 * evsz)) == NULL) {
+	if ((h = calloc(1, sizeof(*h) + 3 * evsz)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: out of memory", ln->name);
 		px_conn_close(c);
 		return;
@@ -1807,12 +2010,9 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb,
 	h->fd[PX_CLI] = fd;
 	h->fd[PX_SRV] = -1;
 	evmem = (char *)(h + 1);
-	for (i = 0; i < 2; i++) {
-		h->rev[i] = (struct event *)(evmem + (size_t)(2 * i) * evsz);
-		h->wev[i] = (struct event *)(evmem + (size_t)(2 * i + 1) *
-		    evsz);
-	}
-	h->tmo = (struct event *)(evmem + 4 * evsz);
+	h->rev[PX_CLI] = (struct event *)evmem;
+	h->wev[PX_CLI] = (struct event *)(evmem + evsz);
+	h->tmo = (struct event *)(evmem + 2 * evsz);
 	evtimer_assign(h->tmo, wk->base, px_http_timeout, h);
 	event_assign(h->rev[PX_CLI], wk->base, fd, EV_READ | EV_PERSIST,
 	    px_http_read, h);
@@ -1820,11 +2020,6 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb,
 	    px_http_write, h);
 	h->assigned[PX_CLI] = true;
 
-	px_h1_limits_default(&lim);
-	lim.head_max = (size_t)ln->header_size;
-	lim.uri_max = (size_t)ln->uri_length;
-	lim.hdr_count_max = (size_t)ln->header_count;
-	lim.body_max = ln->body_size;
 	/* A head one byte over the limit must reach the parser to fail. */
 	h->in[PX_CLI].cap = (size_t)ln->header_size + 1;
 	if (h->in[PX_CLI].cap < (size_t)ln->buffer)
@@ -1832,29 +2027,7 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb,
 	h->in[PX_SRV].cap = PX_HTTP_RESP_HEAD_MAX + 1;
 	if (h->in[PX_SRV].cap < (size_t)ln->buffer)
 		h->in[PX_SRV].cap = (size_t)ln->buffer;
-	h->req_hdr = calloc((size_t)ln->header_count, sizeof(*h->req_hdr));
-	h->resp_hdr = calloc(PX_HTTP_RESP_HDR_MAX, sizeof(*h->resp_hdr));
 	h->lg_want = px_alog_wanted(&h->s);
-	if (h->lg_want)
-		h->lg_hdr = calloc((size_t)ln->header_count +
-		    PX_HTTP_RESP_HDR_MAX, sizeof(*h->lg_hdr));
-	h->in[PX_CLI].p = malloc(h->in[PX_CLI].cap);
-	h->in[PX_SRV].p = malloc(h->in[PX_SRV].cap);
-	if (h->req_hdr == NULL || h->resp_hdr == NULL ||
-	    (h->lg_want && h->lg_hdr == NULL) ||
-	    h->in[PX_CLI].p == NULL || h->in[PX_SRV].p == NULL) {
-		px_log(CONF_LOG_ERR, "%s: %s: session setup: %s", ln->name,
-		    px_sess_peer(&h->s), strerror(errno));
-		px_http_close(&h->s, "setup failed");
-		return;
-	}
-	px_h1_init(&h->req, PX_H1_REQ, &lim, h->req_hdr,
-	    (size_t)ln->header_count);
-	px_h1_limits_default(&lim);
-	lim.head_max = PX_HTTP_RESP_HEAD_MAX;
-	lim.hdr_count_max = PX_HTTP_RESP_HDR_MAX;
-	px_h1_init(&h->resp, PX_H1_RESP, &lim, h->resp_hdr,
-	    PX_HTTP_RESP_HDR_MAX);
 	h->t_head = h->t_cli = h->t_io = px_now_ms();
 	px_http_run(h);
 }

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <event2/event.h>
+
 #include "conf/conf.h"
 
 struct event_base;
@@ -157,8 +159,9 @@ struct px_sess;
 TAILQ_HEAD(px_sesslist, px_sess);
 struct px_lstats;
 struct px_rlog;
-struct px_idle;
-TAILQ_HEAD(px_idlelist, px_idle);
+struct px_bconn;
+struct px_hwork;
+TAILQ_HEAD(px_bconnlist, px_bconn);
 
 struct px_wlisten {
 	struct px_worker		*wk;	/* borrowed */
@@ -188,7 +191,10 @@ struct px_worker {
 	size_t			 nrr;
 	char			*scratch;	/* owned; relays read into it */
 	size_t			 scratch_len;
-	struct px_idlelist	 idle;		/* http: parked backend conns */
+	struct px_bconnlist	 idle;		/* http: parked backend conns */
+	size_t			 nidle;		/* entries in idle */
+	struct px_hwork		*hwork;		/* owned; http work areas */
+	unsigned		 nhwork;	/* in hwork */
 	struct px_lstats	*lstats;	/* owned; as lset's listeners */
 	size_t			 nlstats;
 	struct px_rlog		*rlog;		/* owned; refusal log limiter */
@@ -233,6 +239,13 @@ enum px_sess_kind {
 	PX_SESS_PROXYHDR,	/* reading a PROXY header (accept.c) */
 };
 
+/* An IPv4 or IPv6 socket address, in the room it needs. */
+union px_sockaddr {
+	struct sockaddr		 sa;
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+};
+
 struct px_lim;
 
 /*
@@ -242,8 +255,8 @@ struct px_lim;
 struct px_conn {
 	int			 fd;		/* owned until a start takes it */
 	struct px_gen		*gen;		/* borrowed: the lbind's gen */
-	struct sockaddr_storage	 cli;		/* the client */
-	struct sockaddr_storage	 loc;		/* what it connected to;
+	union px_sockaddr	 cli;		/* the client */
+	union px_sockaddr	 loc;		/* what it connected to;
 						   family 0 = ask the socket */
 	struct px_limtab	*lim;		/* counted ref or NULL */
 	struct px_lim		*slot;		/* held in lim, or NULL */
@@ -258,9 +271,11 @@ struct px_sess {
 	struct px_worker	*wk;		/* borrowed */
 	struct px_gen		*gen;		/* counted ref */
 	const struct conf_listener *ln;	/* borrowed from gen */
-	struct sockaddr_storage	 cli_addr;	/* a PROXY header's, if any */
-	struct sockaddr_storage	 loc_addr;	/* use px_sess_local() */
+	union px_sockaddr	 cli_addr;	/* a PROXY header's, if any */
+	union px_sockaddr	 loc_addr;	/* valid if loc_known */
 	bool			 loc_known;
+	int			 fd;		/* the client socket, borrowed
+						   (owned by the session kind) */
 	int			 deny;		/* http: 403 every request */
 	struct px_limtab	*lim;		/* counted ref or NULL */
 	struct px_lim		*slot;		/* a connection counted in lim */
@@ -310,6 +325,9 @@ void	px_tcp_close(struct px_sess *, const char *why);
  * in a request closes after its response (http.c).
  */
 void	px_http_stop(struct px_sess *);
+
+/* Frees the worker's cache of idle HTTP work areas (http.c). */
+void	px_http_worker_fini(struct px_worker *);
 
 /* Closes an HTTP session (http.c). */
 void	px_http_close(struct px_sess *, const char *why);
@@ -458,20 +476,52 @@ struct px_rlog	*px_rlog_new(void);
 void	px_refuse_log(struct px_worker *, const struct sockaddr *addr,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* ---- idle backend connections of http sessions (pool.c) ---- */
+/* ---- backend connections of http sessions and their pool (pool.c) ---- */
 
 /*
- * Parks a backend connection that finished a response and may take another
- * request (owns fd from now on).  It is closed when the backend closes it
- * or sends anything, after the backend's pool idle_timeout, or when the
- * server already has pool max_idle parked in this worker.
+ * One backend connection: its socket and its read and write events, which
+ * call on_read/on_write with owner while a session holds it.  The events
+ * stay registered while the connection moves between sessions and the
+ * worker's idle list.
+ */
+struct px_bconn {
+	TAILQ_ENTRY(px_bconn)	 entry;		/* wk->idle, while parked */
+	struct px_worker	*wk;		/* borrowed */
+	struct px_gen		*gen;		/* counted ref while parked */
+	const struct conf_sockaddr *addr;	/* borrowed from the holder's
+						   gen */
+	int			 fd;		/* owned */
+	void			*owner;		/* the session; NULL parked */
+	event_callback_fn	 on_read;
+	event_callback_fn	 on_write;
+	struct event		*rev;		/* in this allocation */
+	struct event		*wev;		/* in this allocation */
+};
+
+/*
+ * Wraps a connected (or connecting) socket to addr held by owner; the
+ * events are set up, not added.  NULL when out of memory (fd stays the
+ * caller's).
+ */
+struct px_bconn *px_bconn_new(struct px_worker *, int fd,
+	    const struct conf_sockaddr *addr, event_callback_fn on_read,
+	    event_callback_fn on_write, void *owner);
+
+/* Closes a connection its holder will not park.  NULL is ignored. */
+void	px_bconn_close(struct px_bconn *);
+
+/*
+ * Parks a connection that finished a response and may take another
+ * request (the pool owns it from now on).  It is closed when the backend
+ * closes it or sends anything, after the backend's pool idle_timeout, or
+ * when the server already has pool max_idle parked in this worker.
  */
 void	px_pool_put(struct px_worker *, struct px_gen *,
-	    const struct conf_backend *, const struct conf_sockaddr *, int fd);
+	    const struct conf_backend *, struct px_bconn *);
 
-/* A parked connection to addr of this gen, or -1; the caller owns it. */
-int	px_pool_get(struct px_worker *, const struct px_gen *,
-	    const struct conf_sockaddr *);
+/* A parked connection to addr of this gen, now held by owner; or NULL. */
+struct px_bconn *px_pool_get(struct px_worker *, const struct px_gen *,
+	    const struct conf_sockaddr *, void *owner);
 
 /* Closes every parked connection of the worker. */
 void	px_pool_flush(struct px_worker *);
@@ -499,6 +549,7 @@ struct px_alog {
 	struct alog_fmt	*fmt;		/* owned; NULL = json */
 	int		 anon_v6;	/* client prefix bits kept */
 	int		 anon_v4;
+	bool		 need_local;	/* the format shows %A or %p */
 };
 
 /*

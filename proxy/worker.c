@@ -236,6 +236,7 @@ px_worker_main(void *arg)
 	while ((s = TAILQ_FIRST(&wk->sessions)) != NULL)
 		px_sess_close(s, "worker exit");
 	px_pool_flush(wk);
+	px_http_worker_fini(wk);
 	if (wk->done_fd != -1 && write(wk->done_fd, "x", 1) == -1)
 		px_warn("worker %d: exit notice", wk->idx);
 	return (NULL);
@@ -327,7 +328,8 @@ px_sess_init(struct px_sess *s, enum px_sess_kind kind, struct px_worker *wk,
 	s->ln = lb->ln;
 	s->cli_addr = c->cli;
 	s->loc_addr = c->loc;
-	s->loc_known = c->loc.ss_family != 0;
+	s->loc_known = c->loc.sa.sa_family != 0;
+	s->fd = c->fd;
 	s->deny = c->deny;
 	s->lim = c->lim;
 	s->slot = c->slot;
@@ -343,7 +345,7 @@ px_sess_peer(struct px_sess *s)
 {
 	/* Formatted on first use: most sessions never log a line. */
 	if (s->peer[0] == '\0')
-		conf_addr_fmt((const struct sockaddr *)&s->cli_addr, true,
+		conf_addr_fmt(&s->cli_addr.sa, true,
 		    s->peer, sizeof(s->peer));
 	return (s->peer);
 }
@@ -354,12 +356,11 @@ px_sess_local(struct px_sess *s, int fd)
 	socklen_t len = sizeof(s->loc_addr);
 
 	if (!s->loc_known) {
-		if (getsockname(fd, (struct sockaddr *)&s->loc_addr, &len) ==
-		    -1)
+		if (getsockname(fd, &s->loc_addr.sa, &len) == -1)
 			return (NULL);
 		s->loc_known = true;
 	}
-	return ((const struct sockaddr *)&s->loc_addr);
+	return (&s->loc_addr.sa);
 }
 
 void

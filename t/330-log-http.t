@@ -29,7 +29,7 @@ my $be = recording_backend(dir => $dir, reply => sub {
 my $bp = $be->port;
 my $down = free_port();		# nothing listens here
 
-my %p = map { $_ => free_port() } qw(web dual ka down js inj);
+my %p = map { $_ => free_port() } qw(web dual ka down js inj loc);
 my $d = start_daemon(yaml => <<"EOF") or BAIL_OUT('no daemon');
 workers: 2
 listeners:
@@ -65,6 +65,11 @@ listeners:
     mode: http
     backend: be
     access_log: { path: $dir/inj.log }
+  - name: loc
+    bind: ["[::1]:$p{loc}", "127.0.0.1:$p{loc}"]
+    mode: http
+    backend: be
+    access_log: { path: $dir/loc.log, format: "%A %p %{local}p %h %>s" }
 backends:
   be:
     servers: ["127.0.0.1:$bp"]
@@ -113,6 +118,14 @@ ok($ok{$l // ''}, 'combined line from [::1], exactly') or diag($l);
 ($l) = lines("$dir/dual.log", 1);
 like($l // '', qr{^127\.0\.0\.1 - - \[[^]]+\] "GET /p\?q=1 HTTP/1\.1" 200 6 },
     'IPv4 client shows dotted IPv4');
+
+# %A and %p: the address and port the client connected to.
+($st) = ask('::1', $p{loc}, $get);
+($st) = ask('127.0.0.1', $p{loc}, $get);
+my @loc = lines("$dir/loc.log", 2);
+is($loc[0] // '', "::1 $p{loc} $p{loc} ::1 200", '%A %p %{local}p, IPv6');
+is($loc[1] // '', "127.0.0.1 $p{loc} $p{loc} 127.0.0.1 200",
+    '%A %p %{local}p, IPv4');
 
 # Keep-alive: three requests on one connection, the last a 404 with no body.
 {

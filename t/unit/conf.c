@@ -733,7 +733,7 @@ test_http(void)
 	is_int((long long)l->ntrust, 0, "trust nobody by default");
 	is_int((long long)l->backend->response_timeout, 30000,
 	    "response default 30s");
-	is_int(l->backend->pool_max_idle, 8, "pool max_idle default 8");
+	is_int(l->backend->pool_max_idle, 128, "pool max_idle default 128");
 	is_int((long long)l->backend->pool_idle_timeout, 30000,
 	    "pool idle_timeout default 30s");
 	ok(!l->accept_proxy && l->nallow == 0 && l->ndeny == 0,

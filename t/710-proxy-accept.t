@@ -42,7 +42,7 @@ listeners:
     trust_forwarded_from: ["::1/128"]
     deny: ["198.51.100.0/24", "2001:db8:bad::/48"]
     timeouts: { client_header: 1s }
-    access_log: { path: $dir/access.log, format: '%h "%r" %>s' }
+    access_log: { path: $dir/access.log, format: '%h %A "%r" %>s' }
   - name: tcp
     bind: "[::1]:$port{tcp}"
     backend: { servers: ["127.0.0.1:$tb"], send_proxy: v1 }
@@ -90,25 +90,27 @@ sub alog_lines { my $l = eval { slurp("$dir/access.log") } // ''; $l }
 # Honoured headers: what the backend and the access log show.
 my @ok = (
 	[ 'v1 TCP4', "PROXY TCP4 192.0.2.10 192.0.2.1 5555 80\r\n",
-	    '192.0.2.10' ],
+	    '192.0.2.10', '192.0.2.1' ],
 	[ 'v1 TCP6', "PROXY TCP6 2001:db8::77 2001:db8::1 5555 80\r\n",
-	    '2001:db8::77' ],
-	[ 'v1 UNKNOWN keeps the real peer', "PROXY UNKNOWN\r\n", '::1' ],
+	    '2001:db8::77', '2001:db8::1' ],
+	[ 'v1 UNKNOWN keeps the real peer', "PROXY UNKNOWN\r\n", '::1',
+	    '::1' ],
 	[ 'v2 TCP over IPv4', v2(1, AF_INET, '192.0.2.20', '192.0.2.1', 4444,
-	    80), '192.0.2.20' ],
+	    80), '192.0.2.20', '192.0.2.1' ],
 	[ 'v2 TCP over IPv6 with a TLV', v2(1, AF_INET6, '2001:db8:1::9',
-	    '2001:db8::1', 4444, 443, "\x04\x00\x03abc"), '2001:db8:1::9' ],
-	[ 'v2 LOCAL keeps the real peer', v2(0, AF_INET6), '::1' ],
+	    '2001:db8::1', 4444, 443, "\x04\x00\x03abc"), '2001:db8:1::9',
+	    '2001:db8::1' ],
+	[ 'v2 LOCAL keeps the real peer', v2(0, AF_INET6), '::1', '::1' ],
 );
 for my $r (@ok) {
-	my ($name, $hdr, $addr) = @$r;
+	my ($name, $hdr, $addr, $dst) = @$r;
 	my ($resp) = raw('::1', $port{web}, $hdr . $REQ);
 	like($resp // '', qr{^HTTP/1\.1 200 }, "$name: answered");
 	my ($rec) = records($dir, 1);
 	like($rec ? $rec->[2] : '', qr/\r\nX-Forwarded-For: \Q$addr\E\r\n/,
 	    "$name: X-Forwarded-For is $addr");
-	ok(wait_for(sub { alog_lines() =~ /^\Q$addr\E "GET \/x HTTP\/1.1" 200$/m }, 5),
-	    "$name: access log %h is $addr");
+	ok(wait_for(sub { alog_lines() =~ /^\Q$addr $dst\E "GET \/x HTTP\/1.1" 200$/m }, 5),
+	    "$name: access log %h %A are $addr $dst") or diag(alog_lines());
 	write_file("$dir/access.log", '');
 }
 
@@ -191,7 +193,7 @@ is(nrec(), 0, 'no refused connection reached the backend');
 	($resp) = raw('::1', $port{web},
 	    v2(1, AF_INET6, '2001:db8:bad::1', '2001:db8::1', 7, 80) . $REQ);
 	like($resp // '', qr{^HTTP/1\.1 403 }, 'denied IPv6 header address: 403');
-	ok(wait_for(sub { alog_lines() =~ /^2001:db8:bad::1 "GET \/x HTTP\/1.1" 403$/m }, 5),
+	ok(wait_for(sub { alog_lines() =~ /^2001:db8:bad::1 2001:db8::1 "GET \/x HTTP\/1.1" 403$/m }, 5),
 	    'the 403 is in the access log under the header address');
 	is(nrec(), 0, 'the backend saw none of them');
 

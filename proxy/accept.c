@@ -38,6 +38,7 @@ struct px_ppw {
 	const struct px_lbind	*lb;
 	int			 fd;		/* owned */
 	struct event		*ev;		/* in this allocation */
+	uint64_t		 deadline;	/* ms: the whole header by */
 	union px_sockaddr	 real;		/* the socket's peer */
 	size_t			 have;
 	uint8_t			 buf[PX_PP_MAX];
@@ -173,6 +174,8 @@ px_ppw_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct px_ppw	*w = arg;
 	struct px_pp	 pp;
+	struct timeval	 tv;
+	uint64_t	 now;
 	ssize_t		 n;
 	int		 r;
 
@@ -204,14 +207,27 @@ px_ppw_event(evutil_socket_t fd, short what, void *arg)
 		px_ppw_refuse(w, "too long");
 		return;
 	}
+	if (r > 0 && (size_t)r <= w->have) {
+		px_ppw_refuse(w, "inconsistent length");
+		return;
+	}
 	n = r > 0 ? (ssize_t)((size_t)r - w->have) : n;
 	if (recv(w->fd, w->buf + w->have, (size_t)n, 0) != n) {
 		px_ppw_refuse(w, "short read");
 		return;
 	}
 	w->have += (size_t)n;
-	if (r > 0)
+	if (r > 0) {
 		px_ppw_done(w, &pp);
+		return;
+	}
+	/* The time limit is for the whole header, not between bytes. */
+	if ((now = px_now_ms()) >= w->deadline) {
+		px_ppw_refuse(w, "incomplete within client_header");
+		return;
+	}
+	tv = px_ms_tv(w->deadline - now);
+	event_add(w->ev, &tv);
 }
 
 static void
@@ -233,6 +249,7 @@ px_ppw_start(struct px_wlisten *wl, struct px_conn *c)
 	w->fd = c->fd;
 	w->real = c->cli;
 	w->ev = (struct event *)(w + 1);
+	w->deadline = px_now_ms() + wl->lb->ln->client_header;
 	event_assign(w->ev, wk->base, w->fd, EV_READ | EV_PERSIST,
 	    px_ppw_event, w);
 	event_add(w->ev, &tv);

@@ -765,8 +765,10 @@ px_http_fail(struct px_http *h, int status, const char *why)
 		px_http_close(&h->s, why);
 		return (-1);
 	}
-	px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name,
-	    px_sess_peer(&h->s), status, why);
+	/* Refusals (403, 429) have their own rate-limited line. */
+	if (status != 403 && status != 429)
+		px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name,
+		    px_sess_peer(&h->s), status, why);
 	px_http_lg_start(h);
 	h->lg_status = status;
 	h->lg_body = 0;

@@ -165,6 +165,29 @@ is(nrec(), 0, 'no refused connection reached the backend');
 	    'no header at all: logged');
 }
 
+# A header trickled a byte at a time: the limit is for the whole header.
+{
+	next_second();
+	my $c = connect_tcp('::1', $port{web}) or die;
+	my $t0 = time();
+	my $closed = 0;
+	$SIG{PIPE} = 'IGNORE';
+	for my $b (split //, "PROXY TCP4 192.0.2.1 192.0.2.2 1111 80") {
+		my $rin = '';
+		vec($rin, fileno($c), 1) = 1;
+		if (select(my $r = $rin, undef, undef, 0.3) > 0) {
+			$closed = 1;
+			last;
+		}
+		last unless defined syswrite($c, $b);
+	}
+	ok($closed && time() - $t0 < 6,
+	    'trickled header: closed after client_header, not per byte');
+	my $peer = "[::1]:" . $c->sockport;
+	ok($d->wait_log(qr/\Q$peer\E: PROXY header refused: incomplete within client_header/),
+	    'trickled header: logged');
+}
+
 # 127.0.0.1 is not trusted: plain requests are served, headers refused.
 {
 	my ($resp, $cp) = raw('127.0.0.1', $port{web}, $REQ);

@@ -27,6 +27,7 @@
  * kept for that): the backend may have timed the connection out just as
  * the request went.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <stdio.h>
@@ -84,7 +85,7 @@ struct px_http {
 						   that of bc */
 	struct event		*rev[2];	/* [PX_CLI] in this allocation,
 						   [PX_SRV] bc's */
-	struct event		*wev[2];	/* as rev */
+	struct event		*wev[2];	/* [PX_CLI] w's, [PX_SRV] bc's */
 	struct px_bconn		*bc;		/* owned; the backend conn */
 	struct event		*tmo;		/* in this allocation */
 	bool			 assigned[2];	/* rev[i], wev[i] set up */
@@ -105,9 +106,6 @@ struct px_http {
 	bool			 srv_reused;	/* taken from the pool */
 	bool			 stopping;	/* no request after this one */
 	bool			 retried;	/* request sent twice */
-	char			*rhead;		/* w's; head to send again */
-	size_t			 rhead_len;
-	size_t			 rhead_cap;
 	bool			 tshut[2];	/* TUNNEL: FIN sent to side i */
 	unsigned		 nreq;		/* requests started */
 
@@ -130,14 +128,39 @@ struct px_http {
 	struct px_h1		*req;		/* &w->req */
 	struct px_h1		*resp;		/* &w->resp */
 
+	bool			 lg_want;	/* the listener logs */
+	bool			 lg_on;		/* a line is owed (w is set) */
+	char			 fail_hdr[48];	/* extra field of px_http_fail */
+};
+
+#define PX_HTTP_HOST_MAX	256	/* %V bytes logged */
+#define PX_HTTP_WORK_CACHE	64	/* idle work areas kept per worker */
+
+struct px_hwork {
+	struct px_hwork		*next;		/* in the worker's cache */
+	size_t			 maplen;	/* the whole area's mapping */
+	struct event		*wev;		/* in the mapping: the client's
+						   write event */
+	struct px_h1		 req;
+	struct px_h1		 resp;
+	struct px_h1_hdr	*req_hdr;	/* in the mapping; nreq_hdr */
+	size_t			 nreq_hdr;
+	struct alog_hdr		*lg_hdr;	/* in the mapping; nlg_hdr */
+	size_t			 nlg_hdr;
+	char			*in[2];		/* in the mapping; incap[i] */
+	size_t			 incap[2];
+	char			*out[2];	/* owned; outcap[i] */
+	size_t			 outcap[2];
+	char			*rhead;		/* owned; head to send again */
+	size_t			 rhead_len;
+	size_t			 rhead_cap;
+
 	/*
 	 * The access-log line of the exchange in progress.  The request head
 	 * is overwritten by its own body as that streams, and the response
 	 * head is cut from its buffer once parsed, so both are copied when
 	 * parsed (only if the listener logs) and the line reads the copies.
 	 */
-	bool			 lg_want;	/* the listener logs */
-	bool			 lg_on;		/* a line is owed */
 	bool			 lg_parsed;	/* request head parsed */
 	int			 lg_status;	/* our own answer; 0 = none */
 	int			 lg_orig;	/* backend's status; 0 = none */
@@ -151,41 +174,17 @@ struct px_http {
 	uint64_t		 lg_conn_t0;	/* monotonic: connect() */
 	const char		*lg_end;	/* %^xe word, if known */
 	struct timespec		 lg_begin;
-	char			*lg_req;	/* w's; request head copy */
+	char			*lg_req;	/* owned; request head copy */
 	size_t			 lg_req_cap;
-	char			*lg_resp;	/* w's; response head copy */
+	char			*lg_resp;	/* owned; response head copy */
 	size_t			 lg_resp_len;
 	size_t			 lg_resp_cap;
-	struct alog_hdr		*lg_hdr;	/* w's; request then
-						   response fields */
-	char			 fail_hdr[48];	/* extra field of px_http_fail */
-};
 
-#define PX_HTTP_HOST_MAX	256	/* %V bytes logged */
-#define PX_HTTP_WORK_CACHE	64	/* idle work areas kept per worker */
-
-struct px_hwork {
-	struct px_hwork		*next;		/* in the worker's cache */
-	struct px_h1		 req;
-	struct px_h1		 resp;
-	struct px_h1_hdr	*req_hdr;	/* owned; nreq_hdr */
-	size_t			 nreq_hdr;
-	struct alog_hdr		*lg_hdr;	/* owned; nlg_hdr */
-	size_t			 nlg_hdr;
-	char			*in[2];		/* owned; incap[i] */
-	size_t			 incap[2];
-	char			*out[2];	/* owned; outcap[i] */
-	size_t			 outcap[2];
-	char			*lg_req;	/* owned; lg_req_cap */
-	size_t			 lg_req_cap;
-	char			*lg_resp;	/* owned; lg_resp_cap */
-	size_t			 lg_resp_cap;
-	char			*rhead;		/* owned; rhead_cap */
-	size_t			 rhead_cap;
 	struct px_h1_hdr	 resp_hdr[PX_HTTP_RESP_HDR_MAX];
 };
 
 static void	px_http_run(struct px_http *);
+static void	px_http_trim_arm(struct px_worker *);
 static void	px_http_read(evutil_socket_t, short, void *);
 static void	px_http_write(evutil_socket_t, short, void *);
 
@@ -267,15 +266,15 @@ px_http_lg_start(struct px_http *h)
 	if (h->lg_on)
 		return;
 	h->lg_on = true;
-	h->lg_parsed = false;
-	h->lg_status = h->lg_orig = 0;
-	h->lg_body = -1;
-	h->lg_in = h->lg_out = 0;
-	h->lg_k = h->nreq;
-	h->lg_conn_us = h->lg_first_us = -1;
-	h->lg_resp_len = 0;
-	h->lg_end = NULL;
-	clock_gettime(CLOCK_REALTIME, &h->lg_begin);
+	h->w->lg_parsed = false;
+	h->w->lg_status = h->w->lg_orig = 0;
+	h->w->lg_body = -1;
+	h->w->lg_in = h->w->lg_out = 0;
+	h->w->lg_k = h->nreq;
+	h->w->lg_conn_us = h->w->lg_first_us = -1;
+	h->w->lg_resp_len = 0;
+	h->w->lg_end = NULL;
+	clock_gettime(CLOCK_REALTIME, &h->w->lg_begin);
 }
 
 /* A span of a head copy as a log string. */
@@ -307,7 +306,7 @@ px_http_lg_line(const char *p, size_t len, size_t max)
 static void
 px_http_lg_host(struct px_http *h, struct alog_rec *r, char *host)
 {
-	struct alog_str	a = px_http_lg_str(h->lg_req, h->req->authority);
+	struct alog_str	a = px_http_lg_str(h->w->lg_req, h->req->authority);
 	const char	*e;
 	size_t		 i;
 
@@ -332,7 +331,7 @@ static void
 px_http_lg_req(struct px_http *h, struct alog_rec *r, char *host)
 {
 	const struct px_h1	*q = h->req;
-	const char		*buf = h->lg_req, *qm;
+	const char		*buf = h->w->lg_req, *qm;
 	struct alog_str		 line;
 	size_t			 i, end;
 
@@ -361,12 +360,12 @@ px_http_lg_req(struct px_http *h, struct alog_rec *r, char *host)
 		}
 	}
 	for (i = 0; i < q->nhdr; i++) {
-		h->lg_hdr[i].name = buf + q->hdr[i].name.off;
-		h->lg_hdr[i].namelen = q->hdr[i].name.len;
-		h->lg_hdr[i].value = buf + q->hdr[i].value.off;
-		h->lg_hdr[i].valuelen = q->hdr[i].value.len;
+		h->w->lg_hdr[i].name = buf + q->hdr[i].name.off;
+		h->w->lg_hdr[i].namelen = q->hdr[i].name.len;
+		h->w->lg_hdr[i].value = buf + q->hdr[i].value.off;
+		h->w->lg_hdr[i].valuelen = q->hdr[i].value.len;
 	}
-	r->req_hdr = h->lg_hdr;
+	r->req_hdr = h->w->lg_hdr;
 	r->nreq_hdr = q->nhdr;
 	px_http_lg_host(h, r, host);
 }
@@ -391,46 +390,46 @@ px_http_log(struct px_http *h, enum alog_conn conn, const char *end)
 	if (!h->lg_want)
 		return;
 	alog_rec_init(&r);
-	r.begin = h->lg_begin;
-	r.keepalives = h->lg_k;
+	r.begin = h->w->lg_begin;
+	r.keepalives = h->w->lg_k;
 	r.conn = conn;
 	r.server.p = h->s.ln->name;
 	r.server.len = strlen(h->s.ln->name);
-	r.bytes_out = h->lg_out;
-	if (h->lg_parsed) {
+	r.bytes_out = h->w->lg_out;
+	if (h->w->lg_parsed) {
 		px_http_lg_req(h, &r, host);
-		r.bytes_in = h->lg_in;
+		r.bytes_in = h->w->lg_in;
 	} else {
 		/* As Apache: the raw first line of what could not parse. */
 		r.reqline = px_http_lg_line(h->in[PX_CLI].p,
 		    h->in[PX_CLI].len, (size_t)h->s.ln->uri_length + 64);
 		r.bytes_in = (int64_t)h->in[PX_CLI].len;
 	}
-	r.status = h->lg_status != 0 ? h->lg_status : h->lg_orig;
-	if (h->lg_orig != 0 && h->lg_orig != r.status)
-		r.status_orig = h->lg_orig;
-	if (h->lg_body >= 0)
-		r.body_bytes = h->lg_body;
-	else if (h->lg_status == 0 && h->lg_resp_len > 0)
+	r.status = h->w->lg_status != 0 ? h->w->lg_status : h->w->lg_orig;
+	if (h->w->lg_orig != 0 && h->w->lg_orig != r.status)
+		r.status_orig = h->w->lg_orig;
+	if (h->w->lg_body >= 0)
+		r.body_bytes = h->w->lg_body;
+	else if (h->w->lg_status == 0 && h->w->lg_resp_len > 0)
 		r.body_bytes = (int64_t)p->body_bytes;
-	if (h->lg_status == 0 && h->lg_resp_len > 0) {
-		rh = h->lg_hdr + h->s.ln->header_count;
+	if (h->w->lg_status == 0 && h->w->lg_resp_len > 0) {
+		rh = h->w->lg_hdr + h->s.ln->header_count;
 		for (i = 0; i < p->nhdr; i++) {
-			rh[i].name = h->lg_resp + p->hdr[i].name.off;
+			rh[i].name = h->w->lg_resp + p->hdr[i].name.off;
 			rh[i].namelen = p->hdr[i].name.len;
-			rh[i].value = h->lg_resp + p->hdr[i].value.off;
+			rh[i].value = h->w->lg_resp + p->hdr[i].value.off;
 			rh[i].valuelen = p->hdr[i].value.len;
 		}
 		r.resp_hdr = rh;
 		r.nresp_hdr = p->nhdr;
 	}
-	if (h->lg_parsed && h->srv_addr != NULL &&
+	if (h->w->lg_parsed && h->srv_addr != NULL &&
 	    h->s.ln->backend->builtin != CONF_BUILTIN_STATUS)
 		r.srv = (const struct sockaddr *)&h->srv_addr->ss;
-	r.srv_connect_us = h->lg_conn_us;
-	r.srv_first_us = h->lg_first_us;
-	if (h->lg_end != NULL)
-		end = h->lg_end;
+	r.srv_connect_us = h->w->lg_conn_us;
+	r.srv_first_us = h->w->lg_first_us;
+	if (h->w->lg_end != NULL)
+		end = h->w->lg_end;
 	r.end_reason.p = end;
 	r.end_reason.len = strlen(end);
 	px_alog_emit(&h->s, &r);
@@ -460,20 +459,60 @@ px_http_end_word(const char *why)
 	return ("error");
 }
 
-/* Grows a buffer of *cap bytes, contents dropped, to at least n. */
-static int
-px_http_work_grow(char **p, size_t *cap, size_t n)
+static size_t
+px_http_pages(size_t n)
 {
-	char *np;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (*cap >= n)
-		return (0);
-	if ((np = malloc(n)) == NULL)
-		return (-1);
-	free(*p);
-	*p = np;
-	*cap = n;
-	return (0);
+	return ((n + pg - 1) / pg * pg);
+}
+
+/*
+ * A work area is one mapping: the struct, the client's write event, the
+ * field arrays, then the two input buffers on their own pages, each
+ * followed by an inaccessible guard page.  Mapped rather than allocated so
+ * that a trimmed area gives all its pages back to the system (only what it
+ * touched was ever resident), and guarded because a sanitizer sees no
+ * bounds inside a mapping.
+ */
+static struct px_hwork *
+px_http_work_new(size_t nreq, size_t nlg, size_t cap0, size_t cap1)
+{
+	struct px_hwork	*w;
+	size_t		 head, l0, l1, len, pg = px_http_pages(1);
+	char		*m;
+
+	head = sizeof(*w) + event_get_struct_event_size();
+	head = (head + 15) & ~(size_t)15;
+	head = px_http_pages(head + nreq * sizeof(struct px_h1_hdr) +
+	    nlg * sizeof(struct alog_hdr));
+	l0 = px_http_pages(cap0);
+	l1 = px_http_pages(cap1);
+	len = head + l0 + pg + l1 + pg;
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return (NULL);
+	if (mprotect(m + head + l0, pg, PROT_NONE) == -1 ||
+	    mprotect(m + len - pg, pg, PROT_NONE) == -1) {
+		munmap(m, len);
+		return (NULL);
+	}
+	w = (struct px_hwork *)(void *)m;	/* zeroed by the kernel */
+	w->maplen = len;
+	w->wev = (struct event *)(void *)(w + 1);
+	w->req_hdr = (struct px_h1_hdr *)(void *)(m +
+	    ((sizeof(*w) + event_get_struct_event_size() + 15) &
+	    ~(size_t)15));
+	w->nreq_hdr = nreq;
+	w->lg_hdr = nlg > 0 ? (struct alog_hdr *)(void *)(w->req_hdr +
+	    nreq) : NULL;
+	w->nlg_hdr = nlg;
+	w->in[0] = m + head;
+	w->in[1] = m + head + l0 + pg;
+	w->incap[0] = l0;
+	w->incap[1] = l1;
+	return (w);
 }
 
 static void
@@ -481,16 +520,12 @@ px_http_work_free(struct px_hwork *w)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		free(w->in[i]);
+	for (i = 0; i < 2; i++)
 		free(w->out[i]);
-	}
-	free(w->req_hdr);
-	free(w->lg_hdr);
 	free(w->lg_req);
 	free(w->lg_resp);
 	free(w->rhead);
-	free(w);
+	munmap(w, w->maplen);
 }
 
 /*
@@ -507,30 +542,21 @@ px_http_work_get(struct px_http *h)
 	size_t			 nreq = (size_t)ln->header_count, nlg;
 	int			 i;
 
+	nlg = h->lg_want ? nreq + PX_HTTP_RESP_HDR_MAX : 0;
 	if ((w = wk->hwork) != NULL) {
 		wk->hwork = w->next;
-		wk->nhwork--;
-	} else if ((w = calloc(1, sizeof(*w))) == NULL)
+		if (--wk->nhwork < wk->hwork_low)
+			wk->hwork_low = wk->nhwork;
+		/* Made for a listener with smaller limits: replaced. */
+		if (w->nreq_hdr < nreq || w->nlg_hdr < nlg ||
+		    w->incap[0] < h->in[0].cap || w->incap[1] < h->in[1].cap) {
+			px_http_work_free(w);
+			w = NULL;
+		}
+	}
+	if (w == NULL && (w = px_http_work_new(nreq, nlg, h->in[0].cap,
+	    h->in[1].cap)) == NULL)
 		return (-1);
-	nlg = h->lg_want ? nreq + PX_HTTP_RESP_HDR_MAX : 0;
-	if (w->nreq_hdr < nreq) {
-		free(w->req_hdr);
-		w->nreq_hdr = 0;
-		if ((w->req_hdr = malloc(nreq * sizeof(*w->req_hdr))) == NULL)
-			goto fail;
-		w->nreq_hdr = nreq;
-	}
-	if (w->nlg_hdr < nlg) {
-		free(w->lg_hdr);
-		w->nlg_hdr = 0;
-		if ((w->lg_hdr = malloc(nlg * sizeof(*w->lg_hdr))) == NULL)
-			goto fail;
-		w->nlg_hdr = nlg;
-	}
-	for (i = 0; i < 2; i++)
-		if (px_http_work_grow(&w->in[i], &w->incap[i],
-		    h->in[i].cap) == -1)
-			goto fail;
 	h->w = w;
 	h->req = &w->req;
 	h->resp = &w->resp;
@@ -539,13 +565,10 @@ px_http_work_get(struct px_http *h)
 		h->out[i].p = w->out[i];
 		h->out[i].cap = w->outcap[i];
 	}
-	h->lg_hdr = w->lg_hdr;
-	h->lg_req = w->lg_req;
-	h->lg_req_cap = w->lg_req_cap;
-	h->lg_resp = w->lg_resp;
-	h->lg_resp_cap = w->lg_resp_cap;
-	h->rhead = w->rhead;
-	h->rhead_cap = w->rhead_cap;
+	w->rhead_len = 0;
+	h->wev[PX_CLI] = w->wev;
+	event_assign(h->wev[PX_CLI], wk->base, h->fd[PX_CLI],
+	    EV_WRITE | EV_PERSIST, px_http_write, h);
 
 	px_h1_limits_default(&lim);
 	lim.head_max = (size_t)ln->header_size;
@@ -559,9 +582,6 @@ px_http_work_get(struct px_http *h)
 	px_h1_init(h->resp, PX_H1_RESP, &lim, w->resp_hdr,
 	    PX_HTTP_RESP_HDR_MAX);
 	return (0);
- fail:
-	px_http_work_free(w);
-	return (-1);
 }
 
 /*
@@ -585,15 +605,8 @@ px_http_work_put(struct px_http *h)
 		h->in[i].off = h->in[i].len = 0;
 		h->out[i].off = h->out[i].len = h->out[i].cap = 0;
 	}
-	w->lg_req = h->lg_req;
-	w->lg_req_cap = h->lg_req_cap;
-	w->lg_resp = h->lg_resp;
-	w->lg_resp_cap = h->lg_resp_cap;
-	w->rhead = h->rhead;
-	w->rhead_cap = h->rhead_cap;
-	h->lg_req = h->lg_resp = h->rhead = NULL;
-	h->lg_req_cap = h->lg_resp_cap = h->rhead_cap = h->rhead_len = 0;
-	h->lg_hdr = NULL;
+	event_del(h->wev[PX_CLI]);
+	h->wev[PX_CLI] = NULL;
 	h->req = h->resp = NULL;
 	h->w = NULL;
 	if (wk->nhwork >= PX_HTTP_WORK_CACHE) {
@@ -603,6 +616,46 @@ px_http_work_put(struct px_http *h)
 	w->next = wk->hwork;
 	wk->hwork = w;
 	wk->nhwork++;
+	px_http_trim_arm(wk);
+}
+
+/*
+ * Once a second, the work areas that stayed in the cache the whole second
+ * (its low-water mark) are freed: after a burst, a worker's idle
+ * connections cost only their sessions again.
+ */
+static void
+px_http_trim(evutil_socket_t fd, short what, void *arg)
+{
+	struct px_worker	*wk = arg;
+	struct px_hwork		*w;
+
+	for (; wk->hwork_low > 0 && (w = wk->hwork) != NULL;
+	    wk->hwork_low--) {
+		wk->hwork = w->next;
+		wk->nhwork--;
+		px_http_work_free(w);
+	}
+	wk->hwork_low = wk->nhwork;
+	px_http_trim_arm(wk);
+}
+
+static void
+px_http_trim_arm(struct px_worker *wk)
+{
+	struct timeval tv = { 1, 0 };
+
+	if (wk->nhwork == 0)
+		return;
+	if (wk->hwork_trim == NULL) {
+		wk->hwork_trim = evtimer_new(wk->base, px_http_trim, wk);
+		if (wk->hwork_trim == NULL)
+			return;
+	}
+	if (!evtimer_pending(wk->hwork_trim, NULL)) {
+		wk->hwork_low = wk->nhwork;
+		evtimer_add(wk->hwork_trim, &tv);
+	}
 }
 
 void
@@ -614,7 +667,10 @@ px_http_worker_fini(struct px_worker *wk)
 		wk->hwork = w->next;
 		px_http_work_free(w);
 	}
-	wk->nhwork = 0;
+	wk->nhwork = wk->hwork_low = 0;
+	if (wk->hwork_trim != NULL)
+		event_free(wk->hwork_trim);
+	wk->hwork_trim = NULL;
 }
 
 void
@@ -630,15 +686,13 @@ px_http_close(struct px_sess *s, const char *why)
 		px_log(CONF_LOG_DEBUG, "%s: %s: http closed (%s), %u requests",
 		    s->ln->name, px_sess_peer(s), why, h->nreq);
 	px_http_srv_drop(h);
-	if (h->assigned[PX_CLI]) {
+	px_http_work_put(h);
+	if (h->assigned[PX_CLI])
 		event_del(h->rev[PX_CLI]);
-		event_del(h->wev[PX_CLI]);
-	}
 	if (h->tmo != NULL)
 		event_del(h->tmo);
 	if (h->fd[PX_CLI] != -1)
 		close(h->fd[PX_CLI]);
-	px_http_work_put(h);
 	px_sess_fini(s);
 	free(h);
 }
@@ -760,8 +814,8 @@ px_http_fail(struct px_http *h, int status, const char *why)
 	if (h->resp_sent || h->phase == PX_HP_CLOSING || h->shut) {
 		px_log(CONF_LOG_INFO, "%s: %s: %s; response cut short",
 		    h->s.ln->name, px_sess_peer(&h->s), why);
-		if (h->lg_end == NULL)
-			h->lg_end = end;
+		if (h->w->lg_end == NULL)
+			h->w->lg_end = end;
 		px_http_close(&h->s, why);
 		return (-1);
 	}
@@ -770,10 +824,10 @@ px_http_fail(struct px_http *h, int status, const char *why)
 		px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name,
 		    px_sess_peer(&h->s), status, why);
 	px_http_lg_start(h);
-	h->lg_status = status;
-	h->lg_body = 0;
-	if (h->lg_end == NULL)
-		h->lg_end = end;
+	h->w->lg_status = status;
+	h->w->lg_body = 0;
+	if (h->w->lg_end == NULL)
+		h->w->lg_end = end;
 	px_http_srv_drop(h);
 	blen = snprintf(body, sizeof(body), "%d %s\n", status,
 	    px_http_reason(status));
@@ -792,7 +846,7 @@ px_http_fail(struct px_http *h, int status, const char *why)
 		return (-1);
 	}
 	if (h->req->meth != PX_H1_M_HEAD)
-		h->lg_body = blen;
+		h->w->lg_body = blen;
 	h->resp_sent = true;
 	h->phase = PX_HP_CLOSING;
 	h->t_close = px_now_ms();
@@ -1075,9 +1129,9 @@ px_http_status(struct px_http *h)
 	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1))
 		return (-1);
 	h->resp_sent = true;
-	h->lg_status = 200;
-	h->lg_body = h->req->meth != PX_H1_M_HEAD ? blen : 0;
-	h->lg_end = "ok";
+	h->w->lg_status = 200;
+	h->w->lg_body = h->req->meth != PX_H1_M_HEAD ? blen : 0;
+	h->w->lg_end = "ok";
 	return (0);
  nomem:
 	free(xff.p);
@@ -1146,7 +1200,7 @@ px_http_connect(struct px_http *h, bool fresh)
 	if (px_http_pp(h) == -1)
 		return (-1);
 	h->t_conn = px_now_ms();
-	h->lg_conn_t0 = px_http_us();
+	h->w->lg_conn_t0 = px_http_us();
 	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
 	    h->srv_addr->len) == -1 && errno != EINPROGRESS) {
 		(void)snprintf(why, sizeof(why), "connect %s: %s",
@@ -1193,7 +1247,6 @@ px_http_admit(struct px_http *h)
 		px_refuse_log(h->s.wk, (const struct sockaddr *)&h->s.cli_addr,
 		    "%s: %s: denied by the ACL; 403", ln->name,
 		    px_sess_peer(&h->s));
-		h->lg_end = "denied";
 		return (px_http_fail(h, 403, "denied by the ACL") == -1 ?
 		    -1 : 1);
 	}
@@ -1207,7 +1260,6 @@ px_http_admit(struct px_http *h)
 	    px_sess_peer(&h->s), (unsigned long long)wait);
 	(void)snprintf(h->fail_hdr, sizeof(h->fail_hdr),
 	    "Retry-After: %llu\r\n", (unsigned long long)(wait + 999) / 1000);
-	h->lg_end = "rate_limited";
 	return (px_http_fail(h, 429, "over request_rate") == -1 ? -1 : 1);
 }
 
@@ -1219,10 +1271,10 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	int		 rc;
 
 	px_http_lg_start(h);
-	h->lg_parsed = true;
-	h->lg_in = (int64_t)hlen;
-	h->lg_req_us = px_http_us();
-	if (h->lg_want && px_http_lg_copy(&h->lg_req, &h->lg_req_cap,
+	h->w->lg_parsed = true;
+	h->w->lg_in = (int64_t)hlen;
+	h->w->lg_req_us = px_http_us();
+	if (h->lg_want && px_http_lg_copy(&h->w->lg_req, &h->w->lg_req_cap,
 	    in->p, hlen) == -1) {
 		px_http_close(&h->s, "out of memory");
 		return (-1);
@@ -1261,19 +1313,19 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	if (h->req->done)
 		h->t_sent = px_now_ms();
 	h->retried = false;
-	h->rhead_len = 0;
+	h->w->rhead_len = 0;
 	if (h->req->framing == PX_H1_BODY_NONE && px_http_idempotent(h)) {
 		struct px_hout *o = &h->out[PX_SRV];
 		size_t	 n = px_hout_pending(o);
-		char	*np = h->rhead;
+		char	*np = h->w->rhead;
 
-		if (n > h->rhead_cap && (np = realloc(h->rhead, n)) != NULL) {
-			h->rhead = np;
-			h->rhead_cap = n;
+		if (n > h->w->rhead_cap && (np = realloc(h->w->rhead, n)) != NULL) {
+			h->w->rhead = np;
+			h->w->rhead_cap = n;
 		}
-		if (n <= h->rhead_cap) {
-			h->rhead_len = n;
-			memcpy(h->rhead, o->p + o->off, n);
+		if (n <= h->w->rhead_cap) {
+			h->w->rhead_len = n;
+			memcpy(h->w->rhead, o->p + o->off, n);
 		}
 	}
 	if (h->srv == PX_HS_NONE && px_http_connect(h, false) == -1)
@@ -1289,7 +1341,7 @@ px_http_req_start(struct px_http *h, size_t hlen)
 static int
 px_http_retry(struct px_http *h)
 {
-	if (!h->srv_reused || h->retried || h->rhead_len == 0 ||
+	if (!h->srv_reused || h->retried || h->w->rhead_len == 0 ||
 	    h->resp_head || h->in[PX_SRV].len > 0)
 		return (0);
 	px_log(CONF_LOG_INFO, "%s: %s: %s closed a reused connection before "
@@ -1297,7 +1349,7 @@ px_http_retry(struct px_http *h)
 	    px_sess_peer(&h->s), h->srv_addr->text);
 	px_http_srv_drop(h);
 	h->retried = true;
-	if (px_hout_add(&h->out[PX_SRV], h->rhead, h->rhead_len) == -1) {
+	if (px_hout_add(&h->out[PX_SRV], h->w->rhead, h->w->rhead_len) == -1) {
 		px_http_close(&h->s, "out of memory");
 		return (-1);
 	}
@@ -1328,7 +1380,7 @@ px_http_body(struct px_http *h, struct px_h1 *st, struct px_hin *in,
 			return (-2);
 		in->off += (size_t)c;
 		if (st == h->req)
-			h->lg_in += c;
+			h->w->lg_in += c;
 		*moved = true;
 	}
 	if (in->off == in->len)
@@ -1382,7 +1434,7 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 		}
 		o->off += (size_t)n;
 		if (i == PX_CLI)
-			h->lg_out += n;
+			h->w->lg_out += n;
 		h->t_io = px_now_ms();
 		/* A slow backend holding the upload is not an idle client. */
 		if (i == PX_SRV)
@@ -1446,11 +1498,11 @@ px_http_resp(struct px_http *h, bool *moved)
 			break;
 		*moved = true;
 		if (!h->resp->interim) {
-			h->lg_orig = h->resp->status;
-			if (h->lg_want && px_http_lg_copy(&h->lg_resp,
-			    &h->lg_resp_cap, in->p, (size_t)r) == -1)
+			h->w->lg_orig = h->resp->status;
+			if (h->lg_want && px_http_lg_copy(&h->w->lg_resp,
+			    &h->w->lg_resp_cap, in->p, (size_t)r) == -1)
 				goto nomem;
-			h->lg_resp_len = (size_t)r;
+			h->w->lg_resp_len = (size_t)r;
 		}
 		if (h->resp->status == 101 && !h->req->upgrade) {
 			(void)snprintf(why, sizeof(why), "%s: 101 to a request "
@@ -1700,12 +1752,12 @@ px_http_connected(struct px_http *h)
 		(void)snprintf(why, sizeof(why), "connect %s: %s",
 		    h->srv_addr->text, strerror(e));
 		if (e == ECONNREFUSED)
-			h->lg_end = "srv_refused";
+			h->w->lg_end = "srv_refused";
 		if (px_http_fail(h, 502, why) == -1)
 			return;
 	} else {
 		h->srv = PX_HS_READY;
-		h->lg_conn_us = (int64_t)(px_http_us() - h->lg_conn_t0);
+		h->w->lg_conn_us = (int64_t)(px_http_us() - h->w->lg_conn_t0);
 	}
 	px_http_run(h);
 }
@@ -1749,9 +1801,9 @@ px_http_recv(struct px_http *h, int i)
 		in->len += (size_t)n;
 		h->t_io = px_now_ms();
 		if (i == PX_SRV && h->phase == PX_HP_REQ &&
-		    h->lg_first_us < 0)
-			h->lg_first_us = (int64_t)(px_http_us() -
-			    h->lg_req_us);
+		    h->w->lg_first_us < 0)
+			h->w->lg_first_us = (int64_t)(px_http_us() -
+			    h->w->lg_req_us);
 		if (i == PX_CLI) {
 			h->t_cli = h->t_io;
 			if (h->phase == PX_HP_HEAD && in->len == (size_t)n &&
@@ -1848,7 +1900,9 @@ px_http_arm(struct px_http *h)
 		break;
 	}
 	px_http_want(h->rev[PX_CLI], rc);
-	px_http_want(h->wev[PX_CLI], px_hout_pending(&h->out[PX_CLI]) > 0);
+	if (h->wev[PX_CLI] != NULL)
+		px_http_want(h->wev[PX_CLI],
+		    px_hout_pending(&h->out[PX_CLI]) > 0);
 	if (h->assigned[PX_SRV]) {
 		px_http_want(h->rev[PX_SRV], rs && h->srv == PX_HS_READY);
 		px_http_want(h->wev[PX_SRV], h->srv == PX_HS_CONNECTING ||
@@ -2003,7 +2057,7 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb,
 	char			*evmem;
 	int			 fd = c->fd;
 
-	if ((h = calloc(1, sizeof(*h) + 3 * evsz)) == NULL) {
+	if ((h = calloc(1, sizeof(*h) + 2 * evsz)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: out of memory", ln->name);
 		px_conn_close(c);
 		return;
@@ -2013,13 +2067,10 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb,
 	h->fd[PX_SRV] = -1;
 	evmem = (char *)(h + 1);
 	h->rev[PX_CLI] = (struct event *)evmem;
-	h->wev[PX_CLI] = (struct event *)(evmem + evsz);
-	h->tmo = (struct event *)(evmem + 2 * evsz);
+	h->tmo = (struct event *)(evmem + evsz);
 	evtimer_assign(h->tmo, wk->base, px_http_timeout, h);
 	event_assign(h->rev[PX_CLI], wk->base, fd, EV_READ | EV_PERSIST,
 	    px_http_read, h);
-	event_assign(h->wev[PX_CLI], wk->base, fd, EV_WRITE | EV_PERSIST,
-	    px_http_write, h);
 	h->assigned[PX_CLI] = true;
 
 	/* A head one byte over the limit must reach the parser to fail. */

@@ -195,6 +195,8 @@ struct px_worker {
 	size_t			 nidle;		/* entries in idle */
 	struct px_hwork		*hwork;		/* owned; http work areas */
 	unsigned		 nhwork;	/* in hwork */
+	unsigned		 hwork_low;	/* fewest in hwork this second */
+	struct event		*hwork_trim;	/* owned; frees unused ones */
 	struct px_lstats	*lstats;	/* owned; as lset's listeners */
 	size_t			 nlstats;
 	struct px_rlog		*rlog;		/* owned; refusal log limiter */

@@ -49,12 +49,16 @@ sub tmpdir {
 	return $TMP;
 }
 
+# Writes a file whole: another process polling for it never sees it empty
+# or half written (written aside, then renamed into place).
 sub write_file {
 	my ($path, $text) = @_;
 	$path = tmpdir() . "/$path" unless $path =~ m{^/};
-	open(my $fh, '>', $path) or die "$path: $!";
+	(my $tmp = $path) =~ s{([^/]*)$}{.wf$$.$1};
+	open(my $fh, '>', $tmp) or die "$tmp: $!";
 	print $fh $text;
-	close($fh) or die "$path: $!";
+	close($fh) or die "$tmp: $!";
+	rename($tmp, $path) or die "$path: $!";
 	return $path;
 }
 

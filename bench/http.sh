@@ -110,33 +110,14 @@ done
 
 # ---------------------------------------------------------------- checks
 
-missing=()
-for c in haproxy nginx wrk taskset ss cc perl getconf; do
-	command -v "$c" >/dev/null 2>&1 || missing+=("$c")
-done
-[ ${#missing[@]} -eq 0 ] ||
-    die "missing ${missing[*]}: install the Debian packages haproxy," \
-	"nginx-light and wrk"
-if [[ " ${PROXIES[*]} " == *" v6front "* ]] && [ ! -x "$V6F_BIN" ]; then
-	die "no v6front binary at $V6F_BIN: run \`make v6front\`," \
-	    "set V6F_BIN, or leave it out with --only haproxy,nginx"
-fi
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || die "needs two CPUs (proxy on one, load on the other)"
-[ "$PROXY_CPU" != "$LOAD_CPU" ] || die "PROXY_CPU and LOAD_CPU must differ"
-
+need_cmds "install the Debian packages haproxy, nginx-light and wrk" \
+    haproxy nginx wrk taskset ss cc perl getconf
+need_v6front haproxy,nginx
+need_cpus
 # The idle test: the proxy holds a client socket per connection plus its
 # backend sockets (haproxy keeps one per client), and the backend nginx one
-# per backend connection.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
-NOFILE=$(ulimit -n)
-[ "$NOFILE" = unlimited ] && NOFILE=1048576
-[ "$NOFILE" -ge $((2 * IDLE_N + 200)) ] ||
-    die "open files limit $NOFILE is below $((2 * IDLE_N + 200))"
-# haproxy refuses to start when maxconn needs more descriptors than it may
-# open; nginx's worker_connections counts both sides of a connection.
-MAXCONN=$(((NOFILE - 100) / 2))
-[ "$MAXCONN" -gt 20000 ] && MAXCONN=20000
+# per backend connection; nginx's worker_connections counts both sides.
+need_files "$IDLE_N"
 NGX_CONNS=$((NOFILE - 100))
 
 OUT=$HERE/out/http-$(date +%Y%m%d-%H%M%S)
@@ -256,7 +237,7 @@ EOF
 		cat >"$cfg" <<EOF
 global
     nbthread 1
-    maxconn $MAXCONN
+    maxconn $HAP_MAXCONN
     log stdout format raw local0
 defaults
     mode http
@@ -497,13 +478,13 @@ fi
 
 {
 	echo "date: $(date -Is)"
-	echo "host: $(uname -srm), $ncpu CPUs: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+	echo "host: $(uname -srm), $NCPU CPUs: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 	echo "v6front: $V6F_BIN $V6F_ID"
 	echo "haproxy: $(haproxy -v 2>/dev/null | head -1)"
 	echo "nginx: $(nginx -v 2>&1 | head -1)"
 	echo "wrk: $(dpkg-query -W -f='${Version}' wrk 2>/dev/null)"
 	echo "rounds: $ROUNDS; secs: $SECS; proxies: ${PROXIES[*]}; tests: ${TESTS[*]}"
-	echo "open files: $NOFILE; haproxy maxconn: $MAXCONN; nginx worker_connections: $NGX_CONNS"
+	echo "open files: $NOFILE; haproxy maxconn: $HAP_MAXCONN; nginx worker_connections: $NGX_CONNS"
 } >"$OUT/env.txt"
 
 read -r busy0 busy1 <<<"$(busy_report "$PROXY_CPU" "$LOAD_CPU")"
@@ -556,5 +537,5 @@ fi
 read -r busy0 busy1 <<<"$(busy_report "$PROXY_CPU" "$LOAD_CPU")"
 note "after the run, CPU $PROXY_CPU was ${busy0}% busy and CPU $LOAD_CPU ${busy1}% (other processes)"
 echo
-perl "$HERE/http-table.pl" "$RAW" "$OUT/notes.txt" | tee "$OUT/table.txt"
+perl "$HERE/table.pl" http "$RAW" "$OUT/notes.txt" | tee "$OUT/table.txt"
 ln -sfn "$(basename "$OUT")" "$HERE/out/http-latest"

@@ -14,6 +14,51 @@ note() {
 
 proc() { perl "$HERE/proc.pl" "$@"; }
 
+# ---------------------------------------------------------------- checks
+
+# need_cmds HINT CMD...: dies naming the commands missing, and HINT.
+need_cmds() {
+	local hint=$1 c missing=()
+	shift
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+	done
+	[ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}: $hint"
+}
+
+# need_v6front OTHERS: dies unless V6F_BIN is there, when PROXIES has
+# v6front; OTHERS names the --only list that leaves it out.
+need_v6front() {
+	if [[ " ${PROXIES[*]} " == *" v6front "* ]] && [ ! -x "$V6F_BIN" ]; then
+		die "no v6front binary at $V6F_BIN: run \`make v6front\`," \
+		    "set V6F_BIN, or leave it out with --only $1"
+	fi
+}
+
+# need_cpus: two CPUs, the proxy pinned to one and the load to the other;
+# sets NCPU.
+need_cpus() {
+	NCPU=$(getconf _NPROCESSORS_ONLN)
+	[ "$NCPU" -ge 2 ] ||
+	    die "needs two CPUs (proxy on one, load on the other)"
+	[ "$PROXY_CPU" != "$LOAD_CPU" ] ||
+	    die "PROXY_CPU and LOAD_CPU must differ"
+}
+
+# need_files N: raises the open files limit to hold N idle connections with
+# two sockets each; sets NOFILE, and HAP_MAXCONN (haproxy refuses to start
+# when maxconn needs more descriptors than it may open).
+need_files() {
+	ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+	NOFILE=$(ulimit -n)
+	[ "$NOFILE" = unlimited ] && NOFILE=1048576
+	[ "$NOFILE" -ge $((2 * $1 + 200)) ] ||
+	    die "open files limit $NOFILE is below $((2 * $1 + 200))"
+	HAP_MAXCONN=$(((NOFILE - 100) / 2))
+	[ "$HAP_MAXCONN" -gt 20000 ] && HAP_MAXCONN=20000
+	return 0
+}
+
 # ---------------------------------------------------------------- processes
 
 PIDS=()

@@ -114,33 +114,13 @@ done
 
 # ---------------------------------------------------------------- checks
 
-missing=()
-for c in haproxy 6tunnel iperf3 taskset ss cc perl getconf; do
-	command -v "$c" >/dev/null 2>&1 || missing+=("$c")
-done
-[ ${#missing[@]} -eq 0 ] ||
-    die "missing ${missing[*]}: run \`make bench-deps\` (as root installs them)"
-for p in "${PROXIES[@]}"; do
-	if [ "$p" = v6front ] && [ ! -x "$V6F_BIN" ]; then
-		die "no v6front binary at $V6F_BIN: run \`make v6front\`," \
-		    "set V6F_BIN, or leave it out with --only haproxy,6tunnel"
-	fi
-done
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || die "needs two CPUs (proxy on one, load on the other)"
-[ "$PROXY_CPU" != "$LOAD_CPU" ] || die "PROXY_CPU and LOAD_CPU must differ"
-
+need_cmds "run \`make bench-deps\` (as root installs them)" \
+    haproxy 6tunnel iperf3 taskset ss cc perl getconf
+need_v6front haproxy,6tunnel
+need_cpus
 # In the idle test the proxy holds two sockets per connection, and so does
 # connload (client and backend side).
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
-NOFILE=$(ulimit -n)
-[ "$NOFILE" = unlimited ] && NOFILE=1048576
-[ "$NOFILE" -ge $((2 * IDLE_N + 200)) ] ||
-    die "open files limit $NOFILE is below $((2 * IDLE_N + 200))"
-# haproxy refuses to start when maxconn needs more descriptors than it may
-# open, and without CAP_SYS_RESOURCE it cannot raise the hard limit.
-HAP_MAXCONN=$(((NOFILE - 100) / 2))
-[ "$HAP_MAXCONN" -gt 20000 ] && HAP_MAXCONN=20000
+need_files "$IDLE_N"
 
 OUT=$HERE/out/tcp-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT/log" "$OUT/cfg" "$OUT/bin" || die "cannot create $OUT"
@@ -444,7 +424,7 @@ fi
 
 {
 	echo "date: $(date -Is)"
-	echo "host: $(uname -srm), $ncpu CPUs: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+	echo "host: $(uname -srm), $NCPU CPUs: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 	echo "v6front: $V6F_BIN $V6F_ID"
 	echo "haproxy: $(haproxy -v 2>/dev/null | head -1)"
 	echo "6tunnel: $(dpkg-query -W -f='${Version}' 6tunnel 2>/dev/null)"
@@ -503,5 +483,5 @@ fi
 read -r busy0 busy1 <<<"$(busy_report)"
 note "after the run, CPU $PROXY_CPU was ${busy0}% busy and CPU $LOAD_CPU ${busy1}% (other processes)"
 echo
-perl "$HERE/tcp-table.pl" "$RAW" "$NOTES" | tee "$OUT/table.txt"
+perl "$HERE/table.pl" tcp "$RAW" "$NOTES" | tee "$OUT/table.txt"
 ln -sfn "$(basename "$OUT")" "$HERE/out/tcp-latest"

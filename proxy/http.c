@@ -233,16 +233,6 @@ px_http_attach(struct px_http *h)
 	h->assigned[PX_SRV] = true;
 }
 
-/* Microseconds on the monotonic clock. */
-static uint64_t
-px_http_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
-}
-
 /* Copies n bytes of a head into *dst, growing it; -1 out of memory. */
 static int
 px_http_lg_copy(char **dst, size_t *cap, const char *p, size_t n)
@@ -1200,7 +1190,7 @@ px_http_connect(struct px_http *h, bool fresh)
 	if (px_http_pp(h) == -1)
 		return (-1);
 	h->t_conn = px_now_ms();
-	h->w->lg_conn_t0 = px_http_us();
+	h->w->lg_conn_t0 = px_now_us();
 	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
 	    h->srv_addr->len) == -1 && errno != EINPROGRESS) {
 		(void)snprintf(why, sizeof(why), "connect %s: %s",
@@ -1273,7 +1263,7 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	px_http_lg_start(h);
 	h->w->lg_parsed = true;
 	h->w->lg_in = (int64_t)hlen;
-	h->w->lg_req_us = px_http_us();
+	h->w->lg_req_us = px_now_us();
 	if (h->lg_want && px_http_lg_copy(&h->w->lg_req, &h->w->lg_req_cap,
 	    in->p, hlen) == -1) {
 		px_http_close(&h->s, "out of memory");
@@ -1757,7 +1747,7 @@ px_http_connected(struct px_http *h)
 			return;
 	} else {
 		h->srv = PX_HS_READY;
-		h->w->lg_conn_us = (int64_t)(px_http_us() - h->w->lg_conn_t0);
+		h->w->lg_conn_us = (int64_t)(px_now_us() - h->w->lg_conn_t0);
 	}
 	px_http_run(h);
 }
@@ -1802,7 +1792,7 @@ px_http_recv(struct px_http *h, int i)
 		h->t_io = px_now_ms();
 		if (i == PX_SRV && h->phase == PX_HP_REQ &&
 		    h->w->lg_first_us < 0)
-			h->w->lg_first_us = (int64_t)(px_http_us() -
+			h->w->lg_first_us = (int64_t)(px_now_us() -
 			    h->w->lg_req_us);
 		if (i == PX_CLI) {
 			h->t_cli = h->t_io;

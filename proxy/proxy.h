@@ -608,6 +608,9 @@ void	px_tun_report(const struct tun *);
 /* Milliseconds on the monotonic clock. */
 uint64_t px_now_ms(void);
 
+/* Microseconds on the monotonic clock. */
+uint64_t px_now_us(void);
+
 /* Converts milliseconds to a struct timeval. */
 struct timeval px_ms_tv(uint64_t ms);
 

@@ -63,16 +63,6 @@ struct px_tcp {
 
 static const char *const px_side_name[2] = { "client", "backend" };
 
-static uint64_t
-px_tcp_clock(void)
-{
-	struct timespec ts;
-
-	/* Coarse is enough for an idle timer and costs no syscall. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
 /* The access log's one word for how a session ended (%^xe). */
 static const char *
 px_tcp_end_word(const struct px_tcp *t, const char *why)
@@ -279,7 +269,7 @@ px_tcp_read(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		d->bytes += (uint64_t)n;
-		t->last = px_tcp_clock();
+		t->last = px_now_ms();
 		if (o == PX_CLI || t->connected) {
 			w = send(t->fd[o], scratch, (size_t)n, MSG_NOSIGNAL);
 			if (w == -1 && errno != EAGAIN && errno != EINTR) {
@@ -368,7 +358,7 @@ px_tcp_idle(evutil_socket_t fd, short what, void *arg)
 	uint64_t	 idle = t->s.ln->client_idle, since;
 	struct timeval	 tv;
 
-	since = px_tcp_clock() - t->last;
+	since = px_now_ms() - t->last;
 	if (since >= idle) {
 		px_log(CONF_LOG_INFO, "%s: %s -> %s: idle timeout",
 		    t->s.ln->name, px_sess_peer(&t->s), t->srv_addr->text);
@@ -404,7 +394,7 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb,
 	clock_gettime(CLOCK_REALTIME, &t->begin);
 	pb = px_gen_backend(t->s.gen, lb->ln->backend);
 	t->srv_addr = px_worker_pick(wk, t->s.gen, pb);
-	t->last = px_tcp_clock();
+	t->last = px_now_ms();
 
 	t->fd[PX_SRV] = socket(t->srv_addr->ss.ss_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

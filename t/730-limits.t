@@ -47,7 +47,7 @@ sub hello {
 
 my %port = map { $_ => free_port() } qw(conn rate trate);
 my ($hp, $wp) = ($hold->port, $web->port);
-my $d = start_daemon(yaml => <<"EOF") or BAIL_OUT('no daemon');
+my $yaml = <<"EOF";
 workers: 2
 listeners:
   - name: conn
@@ -64,6 +64,7 @@ listeners:
     backend: { servers: ["127.0.0.1:$hp"] }
     limits: { request_rate: 2/2s }
 EOF
+my $d = start_daemon(yaml => $yaml) or BAIL_OUT('no daemon');
 
 # conn_per_source, across both workers: the kernel spreads connections
 # over the workers' sockets by their ports, and the count is shared.
@@ -89,6 +90,18 @@ EOF
 	is($refused, 8, 'every further connection closed, whichever worker');
 	my $o = from('127.0.0.2', '127.0.0.1', $port{conn}) or die;
 	is(hello($o), "hi\n", 'another IPv4 address has its own count');
+	# A reload keeps counting the connections already open.
+	my $from2 = length($d->log);
+	$d->rewrite($yaml =~ s/conn_per_source: 3 }/conn_per_source: 3 }\n    timeouts: { client_idle: 5m }/r);
+	$d->signal('HUP');
+	ok($d->wait_log(qr/notice: reloaded .*generation 2/, 10, $from2),
+	    'reloaded');
+	$refused = 0;
+	for (1 .. 4) {
+		my $x = from('127.0.0.1', '127.0.0.1', $port{conn}) or die;
+		$refused++ if no_answer(hello($x));
+	}
+	is($refused, 4, 'after a reload the 3 open connections still count');
 	close(shift @open);
 	my $back;
 	wait_for(sub {

@@ -189,6 +189,26 @@ conf_backend_free(struct conf_backend *b)
 	for (i = 0; i < b->nservers; i++)
 		free(b->servers[i].host);
 	free(b->servers);
+	if (b->tls != NULL) {
+		free(b->tls->ca_file);
+		free(b->tls->sni);
+		free(b->tls);
+	}
+}
+
+static void
+conf_tls_server_free(struct conf_tls_server *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->ncerts; i++) {
+		free(t->certs[i].cert);
+		free(t->certs[i].key);
+	}
+	free(t->certs);
+	free(t);
 }
 
 void
@@ -225,6 +245,7 @@ conf_free(struct config *cfg)
 		free(cfg->listeners[i].allow);
 		free(cfg->listeners[i].deny);
 		conf_alog_free(cfg->listeners[i].access_log);
+		conf_tls_server_free(cfg->listeners[i].tls);
 	}
 	conf_alog_free(cfg->access_log);
 	free(cfg->listeners);
@@ -414,8 +435,8 @@ conf_tunnel_equal(const struct conf_tunnel *a, const struct conf_tunnel *b)
 	    memcmp(&a->address, &b->address, sizeof(a->address)) != 0 ||
 	    a->plen != b->plen ||
 	    memcmp(&a->peer, &b->peer, sizeof(a->peer)) != 0 ||
-	    a->mtu != b->mtu || a->ttl != b->ttl ||
-	    a->default_route != b->default_route ||
+	    a->mtu != b->mtu || a->pmtu_dynamic != b->pmtu_dynamic ||
+	    a->ttl != b->ttl || a->default_route != b->default_route ||
 	    a->echo_interval != b->echo_interval || a->nroutes != b->nroutes)
 		return (false);
 	for (i = 0; i < a->nroutes; i++)

@@ -77,6 +77,33 @@ struct conf_server {
 	struct conf_sockaddr addr;	/* valid only when literal */
 };
 
+/*
+ * `tls:` of a backend: connections to its servers speak TLS.  The server
+ * name sent (SNI) and checked against the certificate is sni, or else the
+ * host of each server as written (an IP literal is checked as an address
+ * and sends no SNI).
+ */
+struct conf_tls_client {
+	bool		 verify;	/* default true */
+	char		*ca_file;	/* NULL: the system CA store */
+	char		*sni;		/* NULL: each server's host */
+};
+
+/* One certificate of a TLS listener: a PEM chain (leaf first) and its key. */
+struct conf_tls_cert {
+	char		*cert;		/* file paths as written */
+	char		*key;
+};
+
+/*
+ * `tls:` of a listener: TLS is terminated here.  The certificate whose
+ * names match the client's SNI is served, certs[0] when none does.
+ */
+struct conf_tls_server {
+	struct conf_tls_cert *certs;	/* ncerts >= 1 */
+	size_t		 ncerts;
+};
+
 struct conf_backend {
 	char		*name;
 	enum conf_builtin builtin;	/* NONE: forward to servers */
@@ -89,6 +116,7 @@ struct conf_backend {
 					   server per worker; default 8 */
 	uint64_t	 pool_idle_timeout;	/* ms; default 30s */
 	enum conf_send_proxy send_proxy;	/* default off */
+	struct conf_tls_client *tls;	/* owned; NULL = plain TCP */
 };
 
 /*
@@ -144,6 +172,7 @@ struct conf_listener {
 	uint64_t	 rate_period;	/* ms, request_rate PERIOD */
 	int		 source_prefix;	/* IPv6 bits, 1-128; default 64 */
 	struct conf_alog *access_log;	/* owned; NULL = no access log */
+	struct conf_tls_server *tls;	/* owned; NULL = plain TCP */
 };
 
 enum conf_tunnel_role {
@@ -185,6 +214,8 @@ struct conf_tunnel {
 	uint8_t		 plen;		/* ... and its prefix length */
 	struct in6_addr	 peer;		/* the other end's tunnel address */
 	int		 mtu;		/* 1280-1480, default 1480 */
+	bool		 pmtu_dynamic;	/* `pmtu: fixed|dynamic`, default
+					   fixed (false) */
 	int		 ttl;		/* 1-255, default 255 */
 	bool		 default_route;	/* ::/0 via peer; default false */
 	struct conf_cidr *routes;	/* extra IPv6 prefixes into the tunnel */

@@ -14,7 +14,7 @@
 #include "conf/conf_int.h"
 
 #define CONF_REQ	0x01		/* conf_key: must be present */
-#define CONF_KEYS_MAX	16
+#define CONF_KEYS_MAX	24
 #define CONF_ERR_LEN	256
 #define CONF_Q_LEN	(48 * 4 + 8)	/* conf_quote output */
 
@@ -47,6 +47,9 @@ static const struct conf_enum conf_log_levels[] = {
 static const struct conf_enum conf_roles[] = {
 	{ "client", CONF_TUN_CLIENT }, { "broker", CONF_TUN_BROKER },
 	{ NULL, 0 },
+};
+static const struct conf_enum conf_pmtus[] = {
+	{ "fixed", 0 }, { "dynamic", 1 }, { NULL, 0 },
 };
 static const struct conf_enum conf_modes[] = {
 	{ "tcp", CONF_MODE_TCP }, { "http", CONF_MODE_HTTP }, { NULL, 0 },
@@ -520,6 +523,70 @@ conf_walk_servers(struct conf_cx *cx, const struct conf_node *n,
 	}
 }
 
+static int	conf_get_strdup(struct conf_cx *, const struct conf_map *,
+		    const char *, char **);
+
+/* A file path value: a non-empty string without NUL; -1 after an error. */
+static int
+conf_get_path(struct conf_cx *cx, const struct conf_map *m, const char *key,
+    char **out)
+{
+	const struct conf_node *v;
+	size_t mark = 0;
+
+	if (conf_get_strdup(cx, m, key, out) == -1)
+		return (-1);
+	if (*out != NULL && (*out)[0] == '\0') {
+		v = conf_enter(cx, m, key, &mark);
+		conf_err(cx, v, "expected a file path");
+		conf_path_pop(cx, mark);
+		return (-1);
+	}
+	return (0);
+}
+
+/* `tls:` of a backend. */
+static void
+conf_walk_btls(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_backend *b)
+{
+	static const struct conf_key keys[] = {
+		{ "verify", 0 }, { "ca_file", 0 }, { "sni", 0 }, { NULL, 0 },
+	};
+	struct conf_tls_client *t;
+	const struct conf_node *v;
+	struct conf_map m;
+	size_t i, mark = 0;
+
+	if ((t = b->tls = calloc(1, sizeof(*t))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	t->verify = true;
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	conf_get_bool(cx, &m, "verify", &t->verify);
+	(void)conf_get_path(cx, &m, "ca_file", &t->ca_file);
+	if (conf_get_strdup(cx, &m, "sni", &t->sni) == 0 && t->sni != NULL) {
+		/* A DNS name: letters, digits, '-', '.', and '_' seen in
+		 * the wild; no trailing dot or IP literal on the wire. */
+		for (i = 0; t->sni[i] != '\0'; i++)
+			if (!((t->sni[i] >= 'a' && t->sni[i] <= 'z') ||
+			    (t->sni[i] >= 'A' && t->sni[i] <= 'Z') ||
+			    (t->sni[i] >= '0' && t->sni[i] <= '9') ||
+			    t->sni[i] == '-' || t->sni[i] == '.' ||
+			    t->sni[i] == '_'))
+				break;
+		if (i == 0 || i > 253 || t->sni[i] != '\0' ||
+		    t->sni[i - 1] == '.') {
+			v = conf_enter(cx, &m, "sni", &mark);
+			conf_err(cx, v, "expected a DNS name like "
+			    "www.example.com");
+			conf_path_pop(cx, mark);
+		}
+	}
+}
+
 /* One entry of `backends:`, or a listener's inline backend. */
 static void
 conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
@@ -527,7 +594,7 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 {
 	static const struct conf_key keys[] = {
 		{ "servers", 0 }, { "builtin", 0 }, { "timeouts", 0 },
-		{ "pool", 0 }, { "send_proxy", 0 }, { NULL, 0 },
+		{ "pool", 0 }, { "send_proxy", 0 }, { "tls", 0 }, { NULL, 0 },
 	};
 	static const struct conf_key pkeys[] = {
 		{ "max_idle", 0 }, { "idle_timeout", 0 }, { NULL, 0 },
@@ -572,6 +639,12 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 			conf_get_duration(cx, &pm, "idle_timeout", 1,
 			    &b->pool_idle_timeout);
 		}
+		conf_path_pop(cx, mark);
+	}
+	if ((t = conf_enter(cx, &m, "tls", &mark)) != NULL) {
+		if (conf_map_get(&m, "builtin") != NULL)
+			conf_err(cx, t, "needs servers, not builtin");
+		conf_walk_btls(cx, t, b);
 		conf_path_pop(cx, mark);
 	}
 }
@@ -1143,6 +1216,81 @@ conf_walk_alog(struct conf_cx *cx, const struct conf_node *n, bool *off)
 	return (NULL);
 }
 
+/* One {cert, key} of a listener's tls. */
+static void
+conf_walk_cert(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_tls_cert *c)
+{
+	static const struct conf_key keys[] = {
+		{ "cert", CONF_REQ }, { "key", CONF_REQ }, { NULL, 0 },
+	};
+	struct conf_map m;
+
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	(void)conf_get_path(cx, &m, "cert", &c->cert);
+	(void)conf_get_path(cx, &m, "key", &c->key);
+}
+
+/* `tls:` of a listener: { cert, key } or { certs: [{cert, key}, ...] }. */
+static void
+conf_walk_ltls(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_listener *l)
+{
+	static const struct conf_key keys[] = {
+		{ "cert", 0 }, { "key", 0 }, { "certs", 0 }, { NULL, 0 },
+	};
+	struct conf_tls_server *t;
+	const struct conf_node *v;
+	struct conf_map m;
+	size_t i, mark = 0, imark;
+
+	if ((t = l->tls = calloc(1, sizeof(*t))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	if (conf_map_open(cx, n, keys, &m) == -1)
+		return;
+	if ((v = conf_enter(cx, &m, "certs", &mark)) != NULL) {
+		if (conf_map_get(&m, "cert") != NULL ||
+		    conf_map_get(&m, "key") != NULL)
+			conf_err(cx, v, "certs and cert/key exclude each "
+			    "other");
+		else if (conf_node_ok(cx, v) == 0 && v->kind != CONF_N_SEQ)
+			conf_err(cx, v, "expected a sequence of {cert, key}");
+		else if (v->kind == CONF_N_SEQ && v->nkids == 0)
+			conf_err(cx, v, "expected at least one certificate");
+		else if (v->kind == CONF_N_SEQ) {
+			if ((t->certs = calloc(v->nkids, sizeof(*t->certs))) ==
+			    NULL) {
+				cx->oom = true;
+				conf_path_pop(cx, mark);
+				return;
+			}
+			t->ncerts = v->nkids;
+			for (i = 0; i < v->nkids; i++) {
+				imark = conf_path_idx(cx, i);
+				conf_walk_cert(cx, v->kids[i], &t->certs[i]);
+				conf_path_pop(cx, imark);
+			}
+		}
+		conf_path_pop(cx, mark);
+		return;
+	}
+	if (conf_map_get(&m, "cert") == NULL || conf_map_get(&m, "key") ==
+	    NULL) {
+		conf_err(cx, n, "expected cert and key, or certs");
+		return;
+	}
+	if ((t->certs = calloc(1, sizeof(*t->certs))) == NULL) {
+		cx->oom = true;
+		return;
+	}
+	t->ncerts = 1;
+	(void)conf_get_path(cx, &m, "cert", &t->certs[0].cert);
+	(void)conf_get_path(cx, &m, "key", &t->certs[0].key);
+}
+
 static void
 conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 {
@@ -1153,7 +1301,7 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 		{ "limits", 0 }, { "forwarded", 0 },
 		{ "trust_forwarded_from", 0 }, { "access_log", 0 },
 		{ "accept_proxy", 0 }, { "allow", 0 }, { "deny", 0 },
-		{ NULL, 0 },
+		{ "tls", 0 }, { NULL, 0 },
 	};
 	static const struct conf_key tkeys[] = {
 		{ "client_idle", 0 }, { "client_header", 0 },
@@ -1202,8 +1350,11 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 			    &l->client_header);
 			conf_get_duration(cx, &tm, "client_body", 1,
 			    &l->client_body);
+			/* On a tcp listener with tls, client_header bounds
+			 * the handshake. */
 			if (l->mode != CONF_MODE_HTTP &&
-			    (conf_map_get(&tm, "client_header") != NULL ||
+			    ((conf_map_get(&tm, "client_header") != NULL &&
+			    conf_map_get(&m, "tls") == NULL) ||
 			    conf_map_get(&tm, "client_body") != NULL))
 				conf_err(cx, v, "client_header and client_body "
 				    "need mode: http");
@@ -1239,6 +1390,10 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 	}
 	if ((v = conf_enter(cx, &m, "deny", &mark)) != NULL) {
 		conf_walk_cidrs(cx, v, &l->deny, &l->ndeny);
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "tls", &mark)) != NULL) {
+		conf_walk_ltls(cx, v, l);
 		conf_path_pop(cx, mark);
 	}
 	for (i = 0; l->mode != CONF_MODE_HTTP &&
@@ -1509,8 +1664,8 @@ conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 	static const struct conf_key keys[] = {
 		{ "role", 0 }, { "interface", 0 }, { "local", CONF_REQ },
 		{ "remote", CONF_REQ }, { "address", CONF_REQ },
-		{ "peer", CONF_REQ }, { "mtu", 0 }, { "ttl", 0 },
-		{ "default_route", 0 }, { "routes", 0 },
+		{ "peer", CONF_REQ }, { "mtu", 0 }, { "pmtu", 0 },
+		{ "ttl", 0 }, { "default_route", 0 }, { "routes", 0 },
 		{ "echo_interval", 0 }, { "update", 0 }, { NULL, 0 },
 	};
 	struct conf_tunnel *t;
@@ -1549,6 +1704,8 @@ conf_walk_tunnel(struct conf_cx *cx, const struct conf_node *n)
 		conf_path_pop(cx, mark);
 	}
 	conf_get_int(cx, &m, "mtu", 1280, 1480, &t->mtu);
+	if (conf_get_enum(cx, &m, "pmtu", conf_pmtus, &e) == 1)
+		t->pmtu_dynamic = e == 1;
 	conf_get_int(cx, &m, "ttl", 1, 255, &t->ttl);
 	conf_get_bool(cx, &m, "default_route", &t->default_route);
 	if ((v = conf_enter(cx, &m, "routes", &mark)) != NULL) {
@@ -1728,6 +1885,12 @@ conf_resolve_backends(struct conf_cx *cx)
 			    lx->backend->col, "no backend named \"%s\"", q);
 		} else
 			cfg->listeners[i].backend = &cfg->backends[hit->idx];
+		if (cfg->listeners[i].backend != NULL &&
+		    cfg->listeners[i].backend->tls != NULL &&
+		    cfg->listeners[i].mode != CONF_MODE_HTTP)
+			conf_err_at(cx, path, lx->backend->line,
+			    lx->backend->col, "backend %s has tls, which "
+			    "needs mode: http", cfg->listeners[i].backend->name);
 	}
 	free(v);
 }

@@ -250,10 +250,17 @@ comp_param(struct comp *c, const struct dirdef *d, struct alog_item *it,
 		comp_err(c, col, "%%%s takes no {parameter}", d->name);
 		return (-1);
 	case P_NAME:
-		if (param[0] != '\0')
-			return (0);
-		comp_err(c, col, "%%%s needs a {name}", d->name);
-		return (-1);
+		if (param[0] == '\0') {
+			comp_err(c, col, "%%%s needs a {name}", d->name);
+			return (-1);
+		}
+		/* mod_ssl's names; any other variable is written "-". */
+		if (it->id == ALOG_D_SSL_VAR)
+			it->sub = is(param, "SSL_PROTOCOL") ?
+			    ALOG_SSL_PROTOCOL : is(param, "SSL_CIPHER") ?
+			    ALOG_SSL_CIPHER : is(param, "SSL_TLS_SNI") ?
+			    ALOG_SSL_SNI : ALOG_SSL_OTHER;
+		return (0);
 	}
 	switch (it->id) {
 	case ALOG_D_UA_IP:

@@ -147,6 +147,9 @@ alog_json_render(const struct alog_rec *r, char *buf, size_t len)
 	if (r->srv_connect_us >= 0)
 		jkv_int(&o, "connect_us", r->srv_connect_us);
 	jkv_str(&o, "end", r->end_reason);
+	jkv_str(&o, "tls_protocol", r->tls_proto);
+	jkv_str(&o, "tls_cipher", r->tls_cipher);
+	jkv_str(&o, "tls_sni", r->tls_sni);
 	jput(&o, "}", 1);
 	return (o.over ? -1 : (int)o.n);
 }

@@ -167,6 +167,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "conf/conf.h"
@@ -218,7 +219,7 @@ enum alog_dir {
 	ALOG_D_TRAILER_IN,	/* %{NAME}^ti, always "-" */
 	ALOG_D_TRAILER_OUT,	/* %{NAME}^to, always "-" */
 	ALOG_D_TTFB,		/* %^FB, always "-" */
-	ALOG_D_SSL_VAR,		/* %{NAME}x, always "-" */
+	ALOG_D_SSL_VAR,		/* %{NAME}x, sub: enum alog_ssl_var */
 	ALOG_D_SRV_ADDR,	/* %^xb, sub: enum alog_addr_part */
 	ALOG_D_SRV_CONNECT,	/* %^xc, sub: enum alog_unit */
 	ALOG_D_END,		/* %^xe */
@@ -261,6 +262,14 @@ enum alog_pid {
 };
 
 /* alog_field.sub of %^xb. */
+/* The %{NAME}x variables with a value; the others write "-". */
+enum alog_ssl_var {
+	ALOG_SSL_OTHER = 0,
+	ALOG_SSL_PROTOCOL,	/* SSL_PROTOCOL: "TLSv1.3" */
+	ALOG_SSL_CIPHER,	/* SSL_CIPHER: "TLS_AES_128_GCM_SHA256" */
+	ALOG_SSL_SNI,		/* SSL_TLS_SNI: the server name asked for */
+};
+
 enum alog_addr_part {
 	ALOG_ADDR_HOSTPORT = 0,
 	ALOG_ADDR_IP,
@@ -333,6 +342,9 @@ struct alog_rec {
 	int64_t		 srv_connect_us;	/* %^xc; < 0 = none */
 	int64_t		 srv_first_us;	/* %^xf; < 0 = none */
 	struct alog_str	 end_reason;	/* %^xe */
+	struct alog_str	 tls_proto;	/* %{SSL_PROTOCOL}x; absent: no TLS */
+	struct alog_str	 tls_cipher;	/* %{SSL_CIPHER}x */
+	struct alog_str	 tls_sni;	/* %{SSL_TLS_SNI}x */
 };
 
 struct alog_fmt;
@@ -532,5 +544,78 @@ int	alog_json_render(const struct alog_rec *, char *buf, size_t len);
  * address, v4bits of an IPv4 or IPv4-mapped one.  The port is untouched.
  */
 void	alog_addr_mask(struct sockaddr *, int v6bits, int v4bits);
+
+/* ---- logstat: the log analyzer (logstat.c, lsreport.c) ---- */
+
+/*
+ * `v6front logstat [options] FILE...`; argv[0] is "logstat".  Reads the
+ * files, prints the report (stdout, or --html OUT) and returns the exit
+ * status: 0 done (malformed lines are counted, not errors), 1 a file
+ * could not be read or the report not written, 2 bad usage.  Messages go
+ * to stderr.
+ */
+int	logstat_main(int argc, char **argv);
+
+#define ALOG_LS_PFX_MAX	8	/* prefix lengths per family */
+
+/* What to gather. */
+struct alog_ls_opts {
+	const char	*format;	/* named format or LogFormat text */
+	int		 pfx6[ALOG_LS_PFX_MAX];	/* IPv6 prefix lengths, 1-128 */
+	int		 npfx6;
+	int		 pfx4[ALOG_LS_PFX_MAX];	/* IPv4 prefix lengths, 1-32 */
+	int		 npfx4;
+	int		 anon6;		/* bits of IPv6 shown; 128 = all */
+	int		 anon4;		/* bits of IPv4 shown; 32 = all */
+	int		 top;		/* rows of each top-N table */
+};
+
+/* The figures of one run over any number of lines. */
+struct alog_ls;
+
+/*
+ * A new, empty set of figures.  NULL after writing why into err (a format
+ * that does not compile, cannot be read back, or names no client
+ * address).
+ */
+struct alog_ls	*alog_ls_new(const struct alog_ls_opts *, char *err,
+		    size_t errlen);
+
+/* Frees the figures; NULL is ignored. */
+void	alog_ls_free(struct alog_ls *);
+
+/*
+ * Counts one line (a trailing LF or CR LF is ignored): parsed into the
+ * figures, or counted as malformed with its number.  Allocates only for
+ * keys never seen before.
+ */
+void	alog_ls_line(struct alog_ls *, const char *line, size_t len);
+
+/*
+ * Counts every line of buf as alog_ls_line does, in order; the last line
+ * may lack its newline.  Faster than a loop of alog_ls_line: the lookups
+ * of one line overlap the parse of the next.
+ */
+void	alog_ls_lines(struct alog_ls *, const char *buf, size_t len);
+
+/*
+ * Starts a new input: later line numbers count from 1 and malformed lines
+ * name it.  name is borrowed and must outlive the figures.  Returns 0, or
+ * -1 when memory is short.
+ */
+int	alog_ls_file(struct alog_ls *, const char *name);
+
+/* True once a new key could not be stored (out of memory). */
+bool	alog_ls_oom(const struct alog_ls *);
+
+/* Report forms for alog_ls_report. */
+enum alog_ls_form {
+	ALOG_LS_TEXT = 0,	/* aligned tables with bars, for a terminal */
+	ALOG_LS_JSON,		/* one JSON document (README: logstat) */
+	ALOG_LS_HTML,		/* one self-contained HTML page */
+};
+
+/* Writes a report of the figures to f.  Returns 0, or -1 on a write error. */
+int	alog_ls_report(const struct alog_ls *, enum alog_ls_form, FILE *f);
 
 #endif

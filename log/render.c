@@ -756,6 +756,16 @@ put_item(struct out *o, const struct alog_fmt *f, const struct alog_item *it,
 	case ALOG_D_BACKEND:
 		put_str(o, &r->backend);
 		break;
+	case ALOG_D_SSL_VAR:
+		if (it->sub == ALOG_SSL_PROTOCOL)
+			put_str(o, &r->tls_proto);
+		else if (it->sub == ALOG_SSL_CIPHER)
+			put_str(o, &r->tls_cipher);
+		else if (it->sub == ALOG_SSL_SNI)
+			put_str(o, &r->tls_sni);
+		else
+			putc1(o, '-');
+		break;
 	default:
 		/* %l and the Apache directives v6front has no value for. */
 		putc1(o, '-');

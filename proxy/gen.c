@@ -105,6 +105,10 @@ px_gen_new(const struct config *cfg, unsigned id, char *err, size_t errlen)
 			}
 		}
 	}
+	if (px_tls_gen_open(g, err, errlen) == -1) {
+		px_gen_unref(g);
+		return (NULL);
+	}
 	return (g);
 }
 
@@ -125,6 +129,7 @@ px_gen_unref(struct px_gen *g)
 			free(g->backends[i].addrs);
 	free(g->backends);
 	px_alog_gen_free(g);
+	px_tls_gen_free(g);
 	conf_unref(g->cfg);
 	free(g);
 }

@@ -87,6 +87,9 @@ struct px_http {
 						   [PX_SRV] bc's */
 	struct event		*wev[2];	/* [PX_CLI] w's, [PX_SRV] bc's */
 	struct px_bconn		*bc;		/* owned; the backend conn */
+	struct ssl_st		*ssl[2];	/* [PX_CLI] owned, [PX_SRV] bc's;
+						   NULL = plain TCP */
+	uint8_t			 blk[2];	/* PX_IO_* of side i */
 	struct event		*tmo;		/* in this allocation */
 	bool			 assigned[2];	/* rev[i], wev[i] set up */
 	bool			 eof[2];	/* FIN read from side i */
@@ -214,6 +217,8 @@ px_http_srv_drop(struct px_http *h)
 	px_bconn_close(h->bc);
 	h->bc = NULL;
 	h->fd[PX_SRV] = -1;
+	h->ssl[PX_SRV] = NULL;
+	h->blk[PX_SRV] = 0;
 	h->rev[PX_SRV] = h->wev[PX_SRV] = NULL;
 	h->assigned[PX_SRV] = false;
 	h->srv = PX_HS_NONE;
@@ -228,6 +233,8 @@ static void
 px_http_attach(struct px_http *h)
 {
 	h->fd[PX_SRV] = h->bc->fd;
+	h->ssl[PX_SRV] = h->bc->ssl;
+	h->blk[PX_SRV] = 0;
 	h->rev[PX_SRV] = h->bc->rev;
 	h->wev[PX_SRV] = h->bc->wev;
 	h->assigned[PX_SRV] = true;
@@ -422,6 +429,7 @@ px_http_log(struct px_http *h, enum alog_conn conn, const char *end)
 		end = h->w->lg_end;
 	r.end_reason.p = end;
 	r.end_reason.len = strlen(end);
+	px_tls_info(h->ssl[PX_CLI], &r.tls_proto, &r.tls_cipher, &r.tls_sni);
 	px_alog_emit(&h->s, &r);
 }
 
@@ -681,6 +689,7 @@ px_http_close(struct px_sess *s, const char *why)
 		event_del(h->rev[PX_CLI]);
 	if (h->tmo != NULL)
 		event_del(h->tmo);
+	px_tls_free_ssl(h->ssl[PX_CLI]);
 	if (h->fd[PX_CLI] != -1)
 		close(h->fd[PX_CLI]);
 	px_sess_fini(s);
@@ -909,8 +918,8 @@ px_http_add_forwarded(struct px_http *h, struct px_hout *o)
 	conf_addr_fmt((const struct sockaddr *)&h->s.cli_addr, false, addr,
 	    sizeof(addr));
 	/* RFC 7239 section 6: a port or an IPv6 address needs quotes. */
-	(void)snprintf(fwd, sizeof(fwd), "for=\"%s\";proto=http",
-	    px_sess_peer(&h->s));
+	(void)snprintf(fwd, sizeof(fwd), "for=\"%s\";proto=%s",
+	    px_sess_peer(&h->s), h->ssl[PX_CLI] != NULL ? "https" : "http");
 	if (px_http_add_joined(h, o, "X-Forwarded-For", trusted,
 	    ln->fwd_xff ? addr : NULL) == -1 ||
 	    px_http_add_joined(h, o, "Forwarded", trusted,
@@ -924,8 +933,9 @@ px_http_add_forwarded(struct px_http *h, struct px_hout *o)
 	if ((r = px_http_add_joined(h, o, "X-Forwarded-Proto", trusted,
 	    NULL)) == -1)
 		return (-1);
-	if (r == 0 && ln->fwd_xfp &&
-	    px_hout_str(o, "X-Forwarded-Proto: http\r\n") == -1)
+	if (r == 0 && ln->fwd_xfp && px_hout_str(o, h->ssl[PX_CLI] != NULL ?
+	    "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n") ==
+	    -1)
 		return (-1);
 	return (0);
 }
@@ -1132,7 +1142,8 @@ px_http_status(struct px_http *h)
  * A new backend connection of a send_proxy backend starts with the PROXY
  * header, before the request already queued.  Such a connection speaks for
  * this client only, so it is never parked in the shared pool
- * (px_http_done).  -1 when the session is gone.
+ * (px_http_done).  With TLS the header goes in clear before the handshake
+ * instead (px_http_pp_clear).  -1 when the session is gone.
  */
 static int
 px_http_pp(struct px_http *h)
@@ -1140,7 +1151,8 @@ px_http_pp(struct px_http *h)
 	uint8_t	 pp[PX_PP_OUT_MAX];
 	size_t	 n;
 
-	if ((n = px_sess_pp(&h->s, h->fd[PX_CLI], pp)) == 0)
+	if (h->ssl[PX_SRV] != NULL ||
+	    (n = px_sess_pp(&h->s, h->fd[PX_CLI], pp)) == 0)
 		return (0);
 	if (px_hout_prepend(&h->out[PX_SRV], pp, n) == -1) {
 		px_http_close(&h->s, "out of memory");
@@ -1186,6 +1198,13 @@ px_http_connect(struct px_http *h, bool fresh)
 		close(fd);
 		return (px_http_fail(h, 503, "out of memory"));
 	}
+	if (h->s.ln->backend->tls != NULL && (h->bc->ssl =
+	    px_tls_connect(h->s.gen, h->s.ln->backend,
+	    px_tls_host(h->s.ln->backend, h->srv_addr), fd)) == NULL) {
+		px_log(CONF_LOG_ERR, "%s: %s -> %s: TLS setup failed",
+		    h->s.ln->name, px_sess_peer(&h->s), h->srv_addr->text);
+		return (px_http_fail(h, 503, "no TLS state for the backend"));
+	}
 	px_http_attach(h);
 	if (px_http_pp(h) == -1)
 		return (-1);
@@ -1219,6 +1238,7 @@ px_http_idempotent(const struct px_http *h)
 }
 
 static int	px_http_retry(struct px_http *);
+static int	px_http_tls_fail(struct px_http *, int);
 
 /*
  * A source denied on the address of its PROXY header gets 403, one over
@@ -1305,11 +1325,12 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	h->retried = false;
 	h->w->rhead_len = 0;
 	if (h->req->framing == PX_H1_BODY_NONE && px_http_idempotent(h)) {
-		struct px_hout *o = &h->out[PX_SRV];
-		size_t	 n = px_hout_pending(o);
-		char	*np = h->w->rhead;
+		struct px_hout	*o = &h->out[PX_SRV];
+		size_t		 n = px_hout_pending(o);
+		char		*np;
 
-		if (n > h->w->rhead_cap && (np = realloc(h->w->rhead, n)) != NULL) {
+		if (n > h->w->rhead_cap &&
+		    (np = realloc(h->w->rhead, n)) != NULL) {
 			h->w->rhead = np;
 			h->w->rhead_cap = n;
 		}
@@ -1390,13 +1411,15 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 	int		 r;
 
 	while (o->off < o->len) {
-		ssize_t n = send(h->fd[i], o->p + o->off, o->len - o->off,
-		    MSG_NOSIGNAL);
+		ssize_t n = px_io_send(h->fd[i], h->ssl[i], &h->blk[i],
+		    o->p + o->off, o->len - o->off);
 
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return (0);
+		if (n == -1 && errno == EPROTO)
+			return (px_http_tls_fail(h, i));
 		if (n == -1 && (i == PX_CLI || h->phase == PX_HP_TUNNEL)) {
 			px_log(CONF_LOG_INFO, "%s: %s: %s %s",
 			    h->s.ln->name, px_sess_peer(&h->s),
@@ -1587,7 +1610,7 @@ px_http_done(struct px_http *h)
 	}
 	h->srv_keep = h->resp->keep_alive && !h->srv_wdead && h->req->done &&
 	    h->resp->framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&
-	    !h->eof[PX_SRV] &&
+	    !h->eof[PX_SRV] && !px_tls_pending(h->ssl[PX_SRV]) &&
 	    h->s.ln->backend->send_proxy == CONF_PROXY_OFF;
 	px_h1_reset(h->req);
 	if (h->srv_keep) {
@@ -1686,8 +1709,10 @@ px_http_timeout(evutil_socket_t fd, short ev, void *arg)
 		return;
 	case 1:
 		if (h->in[PX_CLI].len == 0) {
-			px_log(CONF_LOG_INFO, "%s: %s: no request within %llu "
-			    "ms", h->s.ln->name, px_sess_peer(&h->s),
+			px_log(CONF_LOG_INFO, "%s: %s: no %s within %llu ms",
+			    h->s.ln->name, px_sess_peer(&h->s),
+			    px_tls_done(h->ssl[PX_CLI]) ? "request" :
+			    "TLS handshake",
 			    (unsigned long long)h->s.ln->client_header);
 			px_http_close(&h->s, "header timeout");
 			return;
@@ -1729,6 +1754,30 @@ px_http_timeout(evutil_socket_t fd, short ev, void *arg)
 	px_http_run(h);
 }
 
+/*
+ * TLS to a send_proxy backend: the header is written on the connection
+ * just established, before the handshake's first byte.  A new socket
+ * takes these few bytes at once.  Returns 0 when sent (or none is due),
+ * -1 when the session is gone, 1 when an error answer is queued.
+ */
+static int
+px_http_pp_clear(struct px_http *h)
+{
+	uint8_t	 pp[PX_PP_OUT_MAX];
+	char	 why[160];
+	size_t	 n;
+	ssize_t	 w;
+
+	if (h->ssl[PX_SRV] == NULL ||
+	    (n = px_sess_pp(&h->s, h->fd[PX_CLI], pp)) == 0)
+		return (0);
+	if ((w = send(h->fd[PX_SRV], pp, n, MSG_NOSIGNAL)) == (ssize_t)n)
+		return (0);
+	(void)snprintf(why, sizeof(why), "PROXY header to %s: %s",
+	    h->srv_addr->text, w == -1 ? strerror(errno) : "short write");
+	return (px_http_fail(h, 502, why) == -1 ? -1 : 1);
+}
+
 static void
 px_http_connected(struct px_http *h)
 {
@@ -1745,11 +1794,36 @@ px_http_connected(struct px_http *h)
 			h->w->lg_end = "srv_refused";
 		if (px_http_fail(h, 502, why) == -1)
 			return;
+	} else if ((e = px_http_pp_clear(h)) != 0) {
+		if (e == -1)
+			return;
 	} else {
 		h->srv = PX_HS_READY;
 		h->w->lg_conn_us = (int64_t)(px_now_us() - h->w->lg_conn_t0);
 	}
 	px_http_run(h);
+}
+
+/*
+ * A TLS failure on side i: the client's ends the session, a backend's
+ * fails the request with 502.  Returns -1 when the session is gone.
+ */
+static int
+px_http_tls_fail(struct px_http *h, int i)
+{
+	char	reason[160], why[256];
+
+	(void)px_io_why(h->ssl[i], EPROTO, reason, sizeof(reason));
+	if (i == PX_CLI) {
+		px_log(CONF_LOG_INFO, "%s: %s: TLS %s: %s", h->s.ln->name,
+		    px_sess_peer(&h->s), px_tls_done(h->ssl[i]) ? "error" :
+		    "handshake failed", reason);
+		px_http_close(&h->s, "client error");
+		return (-1);
+	}
+	(void)snprintf(why, sizeof(why), "TLS with %s: %s", h->srv_addr->text,
+	    reason);
+	return (px_http_fail(h, 502, why));
 }
 
 /* Reads what side i has into in[i]; -1 when the session is gone. */
@@ -1764,10 +1838,13 @@ px_http_recv(struct px_http *h, int i)
 	for (round = 0; round < PX_HTTP_READS_MAX && in->len < in->cap;
 	    round++) {
 		size_t	room = in->cap - in->len;
-		ssize_t	n = recv(h->fd[i], in->p + in->len, room, 0);
+		ssize_t	n = px_io_recv(h->fd[i], h->ssl[i], &h->blk[i],
+		    in->p + in->len, room);
 
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return (0);
+		if (n == -1 && errno == EPROTO)
+			return (px_http_tls_fail(h, i));
 		if (n == -1) {
 			if (i == PX_SRV && (h->phase == PX_HP_REQ ||
 			    h->phase == PX_HP_TUNNEL)) {
@@ -1778,9 +1855,10 @@ px_http_recv(struct px_http *h, int i)
 				px_http_srv_drop(h);
 				return (0);
 			}
-			px_log(CONF_LOG_INFO, "%s: %s: client %s",
+			px_log(CONF_LOG_INFO, "%s: %s: client %s%s",
 			    h->s.ln->name, px_sess_peer(&h->s),
-			    strerror(errno));
+			    px_tls_done(h->ssl[PX_CLI]) ? "" :
+			    "closed the TLS handshake: ", strerror(errno));
 			px_http_close(&h->s, "client error");
 			return (-1);
 		}
@@ -1801,8 +1879,8 @@ px_http_recv(struct px_http *h, int i)
 				h->t_head = h->t_io;
 		}
 		/* A short read emptied the socket: asking again would only
-		 * cost an EAGAIN. */
-		if ((size_t)n < room)
+		 * cost an EAGAIN.  TLS reads stop at a record's end. */
+		if ((size_t)n < room && h->ssl[i] == NULL)
 			break;
 	}
 	return (0);
@@ -1817,6 +1895,11 @@ px_http_read(evutil_socket_t fd, short ev, void *arg)
 	if (i == PX_SRV && h->phase != PX_HP_REQ && h->phase != PX_HP_TUNNEL) {
 		/* An idle kept-alive backend closed or spoke out of turn. */
 		px_http_srv_drop(h);
+		px_http_run(h);
+		return;
+	}
+	if (i == PX_CLI && h->phase == PX_HP_CLOSING && !h->shut) {
+		/* Only a TLS write waiting to read wakes us here. */
 		px_http_run(h);
 		return;
 	}
@@ -1843,10 +1926,24 @@ static void
 px_http_write(evutil_socket_t fd, short ev, void *arg)
 {
 	struct px_http	*h = arg;
+	int		 i = fd == h->fd[PX_CLI] ? PX_CLI : PX_SRV;
 
-	if (fd == h->fd[PX_SRV] && h->srv == PX_HS_CONNECTING) {
+	if (i == PX_SRV && h->srv == PX_HS_CONNECTING) {
 		px_http_connected(h);
 		return;
+	}
+	/* A TLS read that had to write first goes on now. */
+	if ((h->blk[i] & PX_IO_RWANTW) && (i == PX_CLI ? h->phase !=
+	    PX_HP_CLOSING : h->phase == PX_HP_REQ || h->phase ==
+	    PX_HP_TUNNEL)) {
+		if (h->w == NULL && px_http_work_get(h) == -1) {
+			px_log(CONF_LOG_ERR, "%s: %s: out of memory",
+			    h->s.ln->name, px_sess_peer(&h->s));
+			px_http_close(&h->s, "out of memory");
+			return;
+		}
+		if (px_http_recv(h, i) == -1)
+			return;
 	}
 	px_http_run(h);
 }
@@ -1889,15 +1986,28 @@ px_http_arm(struct px_http *h)
 		    px_hout_pending(&h->out[PX_CLI]) < lim;
 		break;
 	}
-	px_http_want(h->rev[PX_CLI], rc);
+	px_http_want(h->rev[PX_CLI], rc || (h->blk[PX_CLI] & PX_IO_WWANTR));
 	if (h->wev[PX_CLI] != NULL)
 		px_http_want(h->wev[PX_CLI],
-		    px_hout_pending(&h->out[PX_CLI]) > 0);
+		    px_hout_pending(&h->out[PX_CLI]) > 0 ||
+		    (h->blk[PX_CLI] & PX_IO_RWANTW));
+	else if (h->blk[PX_CLI] & PX_IO_RWANTW)
+		/* No write event without a work area: the read path takes
+		 * one and retries the TLS read, which then waits on it. */
+		event_active(h->rev[PX_CLI], EV_READ, 1);
+	/* Bytes OpenSSL already read from the socket raise no event. */
+	if (rc && h->phase != PX_HP_CLOSING && px_tls_pending(h->ssl[PX_CLI]))
+		event_active(h->rev[PX_CLI], EV_READ, 1);
 	if (h->assigned[PX_SRV]) {
-		px_http_want(h->rev[PX_SRV], rs && h->srv == PX_HS_READY);
+		rs = rs && h->srv == PX_HS_READY;
+		px_http_want(h->rev[PX_SRV], rs ||
+		    (h->blk[PX_SRV] & PX_IO_WWANTR));
 		px_http_want(h->wev[PX_SRV], h->srv == PX_HS_CONNECTING ||
 		    (h->srv == PX_HS_READY &&
-		    px_hout_pending(&h->out[PX_SRV]) > 0));
+		    (px_hout_pending(&h->out[PX_SRV]) > 0 ||
+		    (h->blk[PX_SRV] & PX_IO_RWANTW))));
+		if (rs && px_tls_pending(h->ssl[PX_SRV]))
+			event_active(h->rev[PX_SRV], EV_READ, 1);
 	}
 	d = px_http_deadline(h, &what);
 	now = px_now_ms();
@@ -1934,7 +2044,7 @@ px_http_tunnel(struct px_http *h, bool *moved)
 		if (h->eof[i] && in->len == 0 && !h->tshut[o] &&
 		    px_hout_pending(&h->out[o]) == 0) {
 			h->tshut[o] = true;
-			if (shutdown(h->fd[o], SHUT_WR) == -1 ||
+			if (px_io_shut(h->fd[o], h->ssl[o]) == -1 ||
 			    h->tshut[i]) {
 				px_http_close(&h->s, "tunnel done");
 				return (-1);
@@ -2021,7 +2131,8 @@ px_http_run(struct px_http *h)
 				 * FIN, so a client still sending does not get
 				 * its answer destroyed by a reset.
 				 */
-				if (shutdown(h->fd[PX_CLI], SHUT_WR) == -1) {
+				if (px_io_shut(h->fd[PX_CLI], h->ssl[PX_CLI]) ==
+				    -1) {
 					px_http_close(&h->s, "done");
 					return;
 				}
@@ -2062,6 +2173,13 @@ px_http_start(struct px_worker *wk, const struct px_lbind *lb,
 	event_assign(h->rev[PX_CLI], wk->base, fd, EV_READ | EV_PERSIST,
 	    px_http_read, h);
 	h->assigned[PX_CLI] = true;
+	if (ln->tls != NULL &&
+	    (h->ssl[PX_CLI] = px_tls_accept(h->s.gen, ln, fd)) == NULL) {
+		px_log(CONF_LOG_ERR, "%s: %s: TLS setup failed", ln->name,
+		    px_sess_peer(&h->s));
+		px_http_close(&h->s, "setup failed");
+		return;
+	}
 
 	/* A head one byte over the limit must reach the parser to fail. */
 	h->in[PX_CLI].cap = (size_t)ln->header_size + 1;

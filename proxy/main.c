@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "log/log.h"
 #include "proxy/proxy.h"
 #include "tunnel/tunnel.h"
 
@@ -49,6 +50,7 @@ px_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: v6front [-t] [-c file]\n"
+	    "       v6front logstat [options] file...  (logstat -h: options)\n"
 	    "       v6front -V | -h\n"
 	    "  -c file  configuration (default " PX_DEFAULT_CONF ")\n"
 	    "  -t       check the configuration and exit (0 good, 1 bad)\n"
@@ -454,6 +456,8 @@ main(int argc, char *argv[])
 	bool		 check = false;
 	int		 ch, rc;
 
+	if (argc > 1 && strcmp(argv[1], "logstat") == 0)
+		return (logstat_main(argc - 1, argv + 1));
 	px.path = PX_DEFAULT_CONF;
 	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
 		switch (ch) {
@@ -481,6 +485,13 @@ main(int argc, char *argv[])
 	if ((cfg = px_load(px.path, true)) == NULL)
 		return (1);
 	if (check) {
+		char err[1024];
+
+		if (px_tls_check(cfg, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s: %s\n", px.path, err);
+			conf_unref(cfg);
+			return (1);
+		}
 		printf("%s: configuration ok\n", px.path);
 		conf_unref(cfg);
 		return (0);

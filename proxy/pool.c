@@ -30,6 +30,7 @@ px_bconn_free(struct px_bconn *bc)
 {
 	event_del(bc->rev);
 	event_del(bc->wev);
+	px_tls_free_ssl(bc->ssl);
 	close(bc->fd);
 	free(bc);
 }

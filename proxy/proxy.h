@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <event2/event.h>
 
@@ -58,12 +59,14 @@ struct px_backend {
  * hold a reference, so a reload never pulls a config from under a session.
  */
 struct px_alog;
+struct px_tls;
 
 struct px_gen {
 	const struct config	*cfg;		/* counted ref */
 	struct px_backend	*backends;	/* owned; as cfg->backends */
 	struct px_alog		*alogs;		/* owned; as cfg->listeners;
 						   NULL = none */
+	struct px_tls		*tls;		/* owned; NULL = no tls: */
 	unsigned		 id;		/* 1 at start, +1 per reload */
 	unsigned		 refs;
 };
@@ -486,6 +489,8 @@ void	px_refuse_log(struct px_worker *, const struct sockaddr *addr,
  * stay registered while the connection moves between sessions and the
  * worker's idle list.
  */
+struct ssl_st;
+
 struct px_bconn {
 	TAILQ_ENTRY(px_bconn)	 entry;		/* wk->idle, while parked */
 	struct px_worker	*wk;		/* borrowed */
@@ -493,6 +498,8 @@ struct px_bconn {
 	const struct conf_sockaddr *addr;	/* borrowed from the holder's
 						   gen */
 	int			 fd;		/* owned */
+	struct ssl_st		*ssl;		/* owned; NULL = plain TCP;
+						   parks and resumes with it */
 	void			*owner;		/* the session; NULL parked */
 	event_callback_fn	 on_read;
 	event_callback_fn	 on_write;
@@ -602,6 +609,77 @@ struct tun	*px_tun_open(const struct conf_tunnel *);
 
 /* Logs every tunnel counter on one line (SIGUSR2); t may be NULL. */
 void	px_tun_report(const struct tun *);
+
+/* ---- TLS (tls.c) ---- */
+
+struct alog_str;
+
+/*
+ * Builds g->tls: every listener certificate and backend client context of
+ * g->cfg (logs a warning for each backend with verify: false).  -1 + err
+ * naming the listener or backend and the file.
+ */
+int	px_tls_gen_open(struct px_gen *g, char *err, size_t errlen);
+
+/* Frees g->tls (from px_gen_unref); connections keep their contexts. */
+void	px_tls_gen_free(struct px_gen *g);
+
+/* Loads every certificate and CA file of cfg and frees them (-t). */
+int	px_tls_check(const struct config *, char *err, size_t errlen);
+
+/* A server-side SSL on an accepted socket of a TLS listener; NULL. */
+struct ssl_st *px_tls_accept(const struct px_gen *,
+		    const struct conf_listener *, int fd);
+
+/*
+ * A client-side SSL to a backend server with tls, sending host as SNI and
+ * checking the certificate against it (as an address for an IP literal).
+ * NULL when out of memory.
+ */
+struct ssl_st *px_tls_connect(const struct px_gen *,
+		    const struct conf_backend *, const char *host, int fd);
+
+/* The name a backend's server at addr is known by: sni, else its host. */
+const char *px_tls_host(const struct conf_backend *,
+		    const struct conf_sockaddr *addr);
+
+/* Fills the access log's protocol, cipher and SNI of a finished handshake. */
+void	px_tls_info(struct ssl_st *, struct alog_str *proto,
+	    struct alog_str *cipher, struct alog_str *sni);
+
+/* True when there is no SSL or its handshake is complete. */
+bool	px_tls_done(struct ssl_st *);
+
+/* True when OpenSSL holds read bytes the socket will not signal again. */
+bool	px_tls_pending(struct ssl_st *);
+
+/* SSL_free; NULL is ignored. */
+void	px_tls_free_ssl(struct ssl_st *);
+
+#define PX_IO_RWANTW	0x1	/* a read waits for the socket to be writable */
+#define PX_IO_WWANTR	0x2	/* a write waits for it to be readable */
+
+/*
+ * recv(2) and send(2) with ssl NULL; else SSL_read_ex/SSL_write_ex.  Both
+ * return bytes moved, 0 at the end of the stream (recv), or -1 with errno:
+ * EAGAIN (wait for the socket; blk has PX_IO_* set when the wait is for
+ * the other direction), EPROTO (a TLS failure, explained by px_io_why) or
+ * the socket's error.
+ */
+ssize_t	px_io_recv(int fd, struct ssl_st *ssl, uint8_t *blk, void *buf,
+	    size_t len);
+ssize_t	px_io_send(int fd, struct ssl_st *ssl, uint8_t *blk,
+	    const void *buf, size_t len);
+
+/* Sends close_notify (TLS, best effort) then shutdown(SHUT_WR). */
+int	px_io_shut(int fd, struct ssl_st *ssl);
+
+/*
+ * The reason for errno e after px_io_recv/px_io_send failed, into buf; for
+ * EPROTO the TLS reason (verify result or OpenSSL's).  Call it before any
+ * other TLS call of the thread.  Returns buf.
+ */
+const char *px_io_why(struct ssl_st *ssl, int e, char *buf, size_t len);
 
 /* ---- misc (util.c) ---- */
 

@@ -17,6 +17,12 @@
  * other once everything before it is written; the session ends when both
  * directions are shut, on an error, or when no byte moved either way for
  * client_idle.
+ *
+ * A listener with `tls:` terminates TLS on the client side through the
+ * I/O layer of tls.c: reads decrypt into the same scratch buffer and
+ * writes encrypt from it, so TLS adds no buffer of the session's own.  The
+ * handshake happens in the first client read (or in the first write of a
+ * backend that speaks first) and must end within client_header.
  */
 #include <sys/socket.h>
 #include <errno.h>
@@ -59,6 +65,10 @@ struct px_tcp {
 	int64_t			 connect_us;	/* -1 until connected */
 	const char		*end;		/* access log %^xe; NULL = from
 						   the close reason */
+	struct ssl_st		*ssl;		/* owned; client side; NULL =
+						   plain TCP */
+	uint8_t			 blk;		/* PX_IO_* of the client side */
+	uint64_t		 start;		/* ms, accepted */
 };
 
 static const char *const px_side_name[2] = { "client", "backend" };
@@ -101,6 +111,7 @@ px_tcp_log(struct px_tcp *t, const char *why)
 	r.srv_connect_us = t->connect_us;
 	r.end_reason.p = end;
 	r.end_reason.len = strlen(end);
+	px_tls_info(t->ssl, &r.tls_proto, &r.tls_cipher, &r.tls_sni);
 	px_alog_emit(&t->s, &r);
 }
 
@@ -128,6 +139,7 @@ px_tcp_close(struct px_sess *s, const char *why)
 	}
 	if (t->assigned)
 		event_del(t->idle);
+	px_tls_free_ssl(t->ssl);
 	px_sess_fini(s);
 	free(t);
 }
@@ -136,14 +148,20 @@ px_tcp_close(struct px_sess *s, const char *why)
 static void
 px_tcp_fail(struct px_tcp *t, int i, int e)
 {
-	char why[96];
+	char why[192], reason[160];
 
 	t->end = i == PX_CLI ?
 	    (e == ECONNRESET ? "cli_reset" : e == ETIMEDOUT ? "cli_timeout" :
 	    e == EPIPE ? "cli_closed" : "cli_error") :
 	    (e == ECONNRESET ? "srv_reset" : e == ETIMEDOUT ? "srv_timeout" :
 	    e == EPIPE ? "srv_closed" : "srv_error");
-	snprintf(why, sizeof(why), "%s %s", px_side_name[i], strerror(e));
+	if (e == EPROTO)
+		snprintf(why, sizeof(why), "client TLS %s: %s",
+		    px_tls_done(t->ssl) ? "error" : "handshake failed",
+		    px_io_why(t->ssl, e, reason, sizeof(reason)));
+	else
+		snprintf(why, sizeof(why), "%s %s", px_side_name[i],
+		    strerror(e));
 	px_log(CONF_LOG_INFO, "%s: %s -> %s: %s", t->s.ln->name,
 	    px_sess_peer(&t->s), t->srv_addr->text, why);
 	px_tcp_close(&t->s, why);
@@ -160,7 +178,8 @@ px_tcp_shut(struct px_tcp *t, int i)
 	int		 o = !i;
 
 	d->shut = true;
-	if (shutdown(t->fd[o], SHUT_WR) == -1 && errno != ENOTCONN) {
+	if (px_io_shut(t->fd[o], o == PX_CLI ? t->ssl : NULL) == -1 &&
+	    errno != ENOTCONN) {
 		px_tcp_fail(t, o, errno);
 		return (1);
 	}
@@ -169,6 +188,36 @@ px_tcp_shut(struct px_tcp *t, int i)
 		return (1);
 	}
 	return (0);
+}
+
+static ssize_t
+px_tcp_send(struct px_tcp *t, int o, const void *buf, size_t len)
+{
+	return (px_io_send(t->fd[o], o == PX_CLI ? t->ssl : NULL, &t->blk,
+	    buf, len));
+}
+
+/*
+ * A write to side o must wait.  A TLS write that waits for the client to
+ * send (a handshake still going) waits on the read event, whose handler
+ * flushes first; anything else on the write event.
+ */
+static void
+px_tcp_wait_write(struct px_tcp *t, int o)
+{
+	if (o == PX_CLI && (t->blk & PX_IO_WWANTR))
+		event_add(t->rev[PX_CLI], NULL);
+	else
+		event_add(t->wev[o], NULL);
+}
+
+/* Reading side i goes on; bytes OpenSSL holds raise no socket event. */
+static void
+px_tcp_resume(struct px_tcp *t, int i)
+{
+	event_add(t->rev[i], NULL);
+	if (i == PX_CLI && px_tls_pending(t->ssl))
+		event_active(t->rev[i], EV_READ, 1);
 }
 
 /*
@@ -183,13 +232,13 @@ px_tcp_flush(struct px_tcp *t, int i)
 	int		 o = !i;
 
 	while (d->head < d->tail) {
-		ssize_t n = send(t->fd[o], d->buf + d->head, d->tail - d->head,
-		    MSG_NOSIGNAL);
+		ssize_t n = px_tcp_send(t, o, d->buf + d->head,
+		    d->tail - d->head);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
 			event_del(t->rev[i]);
-			event_add(t->wev[o], NULL);
+			px_tcp_wait_write(t, o);
 			return (1);
 		}
 		if (n == -1) {
@@ -234,11 +283,11 @@ px_tcp_eof(struct px_tcp *t, int i)
 		(void)px_tcp_shut(t, i);
 }
 
-static void
-px_tcp_read(evutil_socket_t fd, short what, void *arg)
+/* Reads side i and passes it on; -1 when the session ended. */
+static int
+px_tcp_pull(struct px_tcp *t, int i)
 {
-	struct px_tcp	*t = arg;
-	int		 i = fd == t->fd[PX_SRV] ? PX_SRV : PX_CLI, o = !i;
+	int		 o = !i;
 	struct px_dir	*d = &t->dir[i];
 	char		*scratch = t->s.wk->scratch;
 	size_t		 max = (size_t)t->s.ln->buffer;
@@ -246,35 +295,36 @@ px_tcp_read(evutil_socket_t fd, short what, void *arg)
 
 	if (max > t->s.wk->scratch_len)
 		max = t->s.wk->scratch_len;
-	/* Before the connect, a PROXY header may wait in the buffer. */
-	if (d->buf != NULL)
-		max -= d->tail;
 	for (round = 0; round < PX_TCP_READS_MAX; round++) {
-		ssize_t n = recv(t->fd[i], scratch, max, 0), w = 0;
+		ssize_t n = px_io_recv(t->fd[i], i == PX_CLI ? t->ssl : NULL,
+		    &t->blk, scratch, max), w = 0;
 
 		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
+			if (errno == EAGAIN || errno == EINTR) {
+				if (i == PX_CLI && (t->blk & PX_IO_RWANTW))
+					event_add(t->wev[PX_CLI], NULL);
+				return (0);
+			}
 			px_tcp_fail(t, i, errno);
-			return;
+			return (-1);
 		}
 		if (n == 0) {
 			px_tcp_eof(t, i);
-			return;
+			return (0);
 		}
 		if (i == PX_CLI && d->bytes == 0 &&
 		    px_accept_sniff(&t->s, scratch, (size_t)n)) {
 			t->end = "cli_error";
 			px_tcp_close(&t->s, "PROXY header refused");
-			return;
+			return (-1);
 		}
 		d->bytes += (uint64_t)n;
 		t->last = px_now_ms();
 		if (o == PX_CLI || t->connected) {
-			w = send(t->fd[o], scratch, (size_t)n, MSG_NOSIGNAL);
+			w = px_tcp_send(t, o, scratch, (size_t)n);
 			if (w == -1 && errno != EAGAIN && errno != EINTR) {
 				px_tcp_fail(t, o, errno);
-				return;
+				return (-1);
 			}
 			if (w == -1)
 				w = 0;
@@ -282,21 +332,60 @@ px_tcp_read(evutil_socket_t fd, short what, void *arg)
 		if (w < n) {
 			if (px_tcp_keep(t, i, scratch + w, (size_t)(n - w)) ==
 			    -1)
-				return;
+				return (-1);
 			event_del(t->rev[i]);
 			if (o == PX_CLI || t->connected)
-				event_add(t->wev[o], NULL);
-			return;
+				px_tcp_wait_write(t, o);
+			return (0);
 		}
-		if ((size_t)n < max)
-			return;		/* the socket is most likely empty */
+		/* The socket is most likely empty; a TLS read ends at the
+		 * end of a record instead. */
+		if ((size_t)n < max && (i == PX_SRV || t->ssl == NULL))
+			return (0);
 	}
+	if (i == PX_CLI && px_tls_pending(t->ssl))
+		event_active(t->rev[i], EV_READ, 1);
+	return (0);
+}
+
+static void
+px_tcp_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct px_tcp	*t = arg;
+	int		 i = fd == t->fd[PX_SRV] ? PX_SRV : PX_CLI;
+	struct px_dir	*sd = &t->dir[PX_SRV];
+
+	/* A TLS write to the client that waited for its bytes goes first. */
+	if (i == PX_CLI && (t->blk & PX_IO_WWANTR) && sd->buf != NULL) {
+		int r = px_tcp_flush(t, PX_SRV);
+
+		if (r == -1)
+			return;
+		if (r == 0) {
+			if (sd->eof) {
+				if (px_tcp_shut(t, PX_SRV) == 1)
+					return;
+			} else
+				px_tcp_resume(t, PX_SRV);
+		}
+	}
+	/* Woken for the write only: this side's own reading is paused. */
+	if (i == PX_CLI && (t->dir[PX_CLI].buf != NULL ||
+	    t->dir[PX_CLI].eof)) {
+		if (!(t->blk & PX_IO_WWANTR))
+			event_del(t->rev[PX_CLI]);
+		return;
+	}
+	(void)px_tcp_pull(t, i);
 }
 
 /* Connect finished (or failed, or timed out). */
 static void
 px_tcp_connected(struct px_tcp *t, short what)
 {
+	uint8_t		pp[PX_PP_OUT_MAX];
+	size_t		pplen;
+	ssize_t		w;
 	int		e = 0;
 	socklen_t	len = sizeof(e);
 
@@ -314,6 +403,20 @@ px_tcp_connected(struct px_tcp *t, short what)
 		px_tcp_close(&t->s, "connect failed");
 		return;
 	}
+	/*
+	 * The backend's PROXY header goes before any byte of the client.  A
+	 * socket just connected takes these few bytes at once.
+	 */
+	if ((pplen = px_sess_pp(&t->s, t->fd[PX_CLI], pp)) > 0 &&
+	    (w = send(t->fd[PX_SRV], pp, pplen, MSG_NOSIGNAL)) !=
+	    (ssize_t)pplen) {
+		px_log(CONF_LOG_INFO, "%s: %s -> %s: PROXY header not sent: %s",
+		    t->s.ln->name, px_sess_peer(&t->s), t->srv_addr->text,
+		    w == -1 ? strerror(errno) : "short write");
+		t->end = "srv_error";
+		px_tcp_close(&t->s, "PROXY header not sent");
+		return;
+	}
 	t->connected = true;
 	if (t->s.gen->alogs != NULL) {
 		struct timespec now;
@@ -329,7 +432,7 @@ px_tcp_connected(struct px_tcp *t, short what)
 	if (t->dir[PX_CLI].eof)
 		(void)px_tcp_shut(t, PX_CLI);
 	else
-		event_add(t->rev[PX_CLI], NULL);
+		px_tcp_resume(t, PX_CLI);
 }
 
 static void
@@ -342,23 +445,51 @@ px_tcp_write(evutil_socket_t fd, short what, void *arg)
 		px_tcp_connected(t, what);
 		return;
 	}
+	/* A TLS read from the client that had to write first goes on. */
+	if (o == PX_CLI && (t->blk & PX_IO_RWANTW)) {
+		if (t->dir[PX_CLI].buf == NULL && !t->dir[PX_CLI].eof &&
+		    px_tcp_pull(t, PX_CLI) == -1)
+			return;
+		if (t->dir[i].buf == NULL) {
+			if (!(t->blk & PX_IO_RWANTW))
+				event_del(t->wev[o]);
+			return;
+		}
+	}
 	if (px_tcp_flush(t, i) != 0)
 		return;
 	event_del(t->wev[o]);
 	if (t->dir[i].eof)
 		(void)px_tcp_shut(t, i);
 	else
-		event_add(t->rev[i], NULL);
+		px_tcp_resume(t, i);
 }
 
 static void
 px_tcp_idle(evutil_socket_t fd, short what, void *arg)
 {
 	struct px_tcp	*t = arg;
-	uint64_t	 idle = t->s.ln->client_idle, since;
+	uint64_t	 idle = t->s.ln->client_idle, since, now;
+	uint64_t	 hs = t->s.ln->client_header;
 	struct timeval	 tv;
 
-	since = px_now_ms() - t->last;
+	now = px_now_ms();
+	if (!px_tls_done(t->ssl)) {
+		if (now - t->start >= hs) {
+			px_log(CONF_LOG_INFO, "%s: %s: no TLS handshake within "
+			    "%llu ms", t->s.ln->name, px_sess_peer(&t->s),
+			    (unsigned long long)hs);
+			t->end = "cli_timeout";
+			px_tcp_close(&t->s, "handshake timeout");
+			return;
+		}
+		if (idle > hs - (now - t->start))
+			idle = hs - (now - t->start);
+		tv = px_ms_tv(idle);
+		evtimer_add(t->idle, &tv);
+		return;
+	}
+	since = now - t->last;
 	if (since >= idle) {
 		px_log(CONF_LOG_INFO, "%s: %s -> %s: idle timeout",
 		    t->s.ln->name, px_sess_peer(&t->s), t->srv_addr->text);
@@ -376,8 +507,7 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb,
 	struct px_tcp		*t;
 	const struct px_backend	*pb;
 	struct timeval		 tv;
-	size_t			 evsz = event_get_struct_event_size(), pplen;
-	uint8_t			 pp[PX_PP_OUT_MAX];
+	size_t			 evsz = event_get_struct_event_size();
 	char			*evmem;
 	int			 i, fd = c->fd;
 
@@ -394,7 +524,14 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb,
 	clock_gettime(CLOCK_REALTIME, &t->begin);
 	pb = px_gen_backend(t->s.gen, lb->ln->backend);
 	t->srv_addr = px_worker_pick(wk, t->s.gen, pb);
-	t->last = px_now_ms();
+	t->last = t->start = px_now_ms();
+	if (lb->ln->tls != NULL &&
+	    (t->ssl = px_tls_accept(t->s.gen, lb->ln, fd)) == NULL) {
+		px_log(CONF_LOG_ERR, "%s: %s: TLS setup failed", lb->ln->name,
+		    px_sess_peer(&t->s));
+		px_tcp_close(&t->s, "setup failed");
+		return;
+	}
 
 	t->fd[PX_SRV] = socket(t->srv_addr->ss.ss_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -417,11 +554,9 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb,
 	t->idle = (struct event *)(evmem + 4 * evsz);
 	evtimer_assign(t->idle, wk->base, px_tcp_idle, t);
 	t->assigned = true;
-	/* The backend's PROXY header goes before any byte of the client. */
-	if ((pplen = px_sess_pp(&t->s, fd, pp)) > 0 &&
-	    px_tcp_keep(t, PX_CLI, (const char *)pp, pplen) == -1)
-		return;
-	tv = px_ms_tv(lb->ln->client_idle);
+	/* Until the handshake is done, client_header bounds it. */
+	tv = px_ms_tv(t->ssl != NULL && lb->ln->client_header <
+	    lb->ln->client_idle ? lb->ln->client_header : lb->ln->client_idle);
 	evtimer_add(t->idle, &tv);
 
 	if (connect(t->fd[PX_SRV], (const struct sockaddr *)&t->srv_addr->ss,

@@ -108,6 +108,16 @@ px_tun_event(const struct tun_event *ev, void *arg)
 	case TUN_EV_UPDATE:
 		px_tun_update(ev);
 		break;
+	case TUN_EV_MTU:
+		if (ev->path_mtu != 0)
+			px_log(CONF_LOG_NOTICE, "tunnel %s: path MTU to %s is "
+			    "%u: inner MTU %u (was %u)", ev->ifname,
+			    ev->remote, ev->path_mtu, ev->mtu, ev->old_mtu);
+		else
+			px_log(CONF_LOG_NOTICE, "tunnel %s: path MTU estimate "
+			    "expired: inner MTU %u again (was %u)", ev->ifname,
+			    ev->mtu, ev->old_mtu);
+		break;
 	}
 }
 
@@ -128,13 +138,13 @@ px_tun_open(const struct conf_tunnel *ct)
 		return (NULL);
 	}
 	px_log(CONF_LOG_NOTICE, "tunnel %s: %s/%u (%s) to peer %s, 6in4 %s -> "
-	    "%s, mtu %d, echo every %" PRIu64 " ms%s", ct->interface,
+	    "%s, mtu %d%s, echo every %" PRIu64 " ms%s", ct->interface,
 	    inet_ntop(AF_INET6, &ct->address, a, sizeof(a)), ct->plen,
 	    ct->role == CONF_TUN_BROKER ? "broker" : "client",
 	    inet_ntop(AF_INET6, &ct->peer, p, sizeof(p)),
 	    inet_ntop(AF_INET, &ct->local, l, sizeof(l)),
 	    inet_ntop(AF_INET, &ct->remote, r, sizeof(r)), ct->mtu,
-	    ct->echo_interval, ct->echo_interval == 0 ? " (off)" : "");
+	    ct->pmtu_dynamic ? " (dynamic PMTU)" : "", ct->echo_interval, ct->echo_interval == 0 ? " (off)" : "");
 	return (t);
 }
 
@@ -170,9 +180,13 @@ px_tun_report(const struct tun *t)
 	    " rx_bytes=%" PRIu64 " tx_pkts=%" PRIu64 " tx_bytes=%" PRIu64
 	    " echo_tx=%" PRIu64 " echo_rx=%" PRIu64 " echo_rtt_us=%" PRIu64
 	    " nd_answered=%" PRIu64 " tx_mld=%" PRIu64 " rx_trailing=%" PRIu64
-	    " rx_errors=%" PRIu64 " tx_errors=%" PRIu64 " drops=%" PRIu64 "%s",
+	    " rx_errors=%" PRIu64 " tx_errors=%" PRIu64 " rx_overflow=%" PRIu64
+	    " tx_gso=%" PRIu64 " rx_gro=%" PRIu64 " mtu=%" PRIu64
+	    " frag_needed=%" PRIu64 " ptb_sent=%" PRIu64
+	    " drops=%" PRIu64 "%s",
 	    tun_ifname(t), tun_state_name(tun_state_get(t)), st.rx_pkts,
 	    st.rx_bytes, st.tx_pkts, st.tx_bytes, st.echo_tx, st.echo_rx,
 	    st.echo_rtt_ns / 1000, st.nd_answered, st.tx_mld, st.rx_trailing,
-	    st.rx_errors, st.tx_errors, total, drops);
+	    st.rx_errors, st.tx_errors, st.rx_overflow, st.tx_gso,
+	    st.rx_gro, st.mtu, st.frag_needed, st.ptb_sent, total, drops);
 }

@@ -193,8 +193,9 @@ close($c);
 }
 
 # curl -6: keep-alive across two URLs, and a chunked upload.
-SKIP: {
-	skip 'no curl', 4 unless system('curl --version >/dev/null 2>&1') == 0;
+{
+	BAIL_OUT('curl is missing: make deps installs it')
+	    unless system('curl --version >/dev/null 2>&1') == 0;
 	my $out = `curl -6 -sS -v http://[::1]:$p/x http://[::1]:$p/y 2>&1`;
 	like($out, qr/Re-using existing connection/i, 'curl: keep-alive reused');
 	is(() = $out =~ /\Q${\ sha256_hex('')}\E/g, 2, 'curl: both answered');

@@ -1,18 +1,22 @@
 #!/usr/bin/perl
 # End to end through a real 6in4 tunnel, in network namespaces: an IPv6-only
-# client reaches an IPv4-only service on a host behind 1:1 NAT, through a
-# broker, both ends being v6front (see t/lib/V6FNet.pm for the picture).
+# client reaches IPv4-only services behind a host behind 1:1 NAT, through a
+# broker, both ends being v6front (see t/lib/V6FNet.pm for the picture):
+# an HTTP server in its own IPv4-only namespace through a mode http
+# listener with an access log, and a TCP echo service through mode tcp.
 use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use V6F;
+use V6FHTTP;
 use V6FNet;
 use Test::More;
 
 plan skip_all => 'needs root for network namespaces' if $> != 0;
 
-my $net = V6FNet->new->topology;
+my $dir = tmpdir();
+my $net = V6FNet->new->topology(backend => 1);
 my $broker = $net->daemon('broker', name => 'broker',
     yaml => "log_level: debug\n" . V6FNet::broker_tunnel())
     or die "the broker did not start\n";
@@ -39,6 +43,24 @@ my $echo = in_netns($net->ns('host'), sub {
 	});
 });
 
+# The real web server, alone in its IPv4-only namespace; it records every
+# request it gets.
+my $page = "the backend's page\n";
+my $web = in_netns($net->ns('backend'), sub {
+	start_backend(host => '203.0.113.130', port => 8080, handler => sub {
+		my ($c) = @_;
+		my ($pending, $n) = ('', 0);
+		while (defined(my $req = read_message($c, \$pending, 30))) {
+			$n++;
+			write_file("$dir/req.$$.$n.tmp", $req);
+			rename("$dir/req.$$.$n.tmp", "$dir/req.$$.$n");
+			send_all($c, "HTTP/1.1 200 OK\r\nContent-Length: "
+			    . length($page) . "\r\nContent-Type: text/plain"
+			    . "\r\n\r\n$page") or last;
+		}
+	});
+});
+
 my $host = $net->daemon('host', name => 'host', yaml => <<EOF)
 workers: 2
 user: nobody
@@ -46,6 +68,11 @@ user: nobody
 listeners:
   - name: web
     bind: "[2001:db8:1::2]:80"
+    mode: http
+    backend: { servers: ["203.0.113.130:8080"] }
+    access_log: { path: $dir/web.log }
+  - name: stat
+    bind: "[2001:db8:1::2]:82"
     backend: to-status
   - name: echo
     bind: "[2001:db8:1::2]:81"
@@ -90,11 +117,30 @@ $ping = $net->run('client', 'ping -6 -c 1 -W 2 2001:db8:3::1');
 like($ping, qr/1 received/, 'and an address in the routed prefix')
     or diag($ping);
 
-my $page = $net->run('client',
-    'curl -sS -6 --max-time 5 http://[2001:db8:1::2]:80/');
-like($page, qr/^v6front [\d.]+ status$/m, 'curl -6 from the client: the '
-    . 'status page');
-like($page, qr/^client: 127\.0\.0\.1:\d+ \(IPv4\)$/m,
+# HTTP: curl -6 from the client, the backend in its own IPv4 namespace.
+my $got = $net->run('client', 'curl -sS -6 --max-time 5 -A e2e-agent '
+    . 'http://[2001:db8:1::2]/index.html');
+is($got, $page, 'curl -6 from the client gets the IPv4 backend\'s page');
+my ($rec) = records($dir, 1);
+my $req = $rec ? $rec->[2] : '';
+like($req, qr{^GET /index\.html HTTP/1\.1\r\n}, 'the backend got the GET');
+like($req, qr/^X-Forwarded-For: 2001:db8:2::100\r$/mi,
+    'the backend saw the client\'s real IPv6 address in X-Forwarded-For')
+    or diag($req);
+my $alog;
+ok(wait_for(sub { ($alog = slurp("$dir/web.log")) =~ /\n/ }, 10),
+    'the access log has a line');
+my $want = length($page);
+my $re = '^2001:db8:2::100 - - \[[^]]+\] "GET /index\.html HTTP/1\.1" 200 '
+    . $want . ' "-" "e2e-agent"$';
+like($alog, qr/$re/m,
+    'the access log shows the client\'s real IPv6 address') or diag($alog);
+
+# TCP to the builtin status page: the proxy's own view of the client.
+$got = $net->run('client',
+    'curl -sS -6 --max-time 5 http://[2001:db8:1::2]:82/');
+like($got, qr/^v6front [\d.]+ status$/m, 'mode tcp: the status page');
+like($got, qr/^client: 127\.0\.0\.1:\d+ \(IPv4\)$/m,
     'the IPv4 service saw the proxy as its client');
 
 # Megabytes both ways at once, compared byte for byte.
@@ -122,6 +168,7 @@ cmp_ok($c->{tx_bytes}, '>=', 4 << 20, 'broker: bytes both ways (tx)');
 is($c->{drops}, 0, 'broker: nothing dropped') or diag(explain($c));
 
 $echo->stop;
+$web->stop;
 $host->stop_ok('host');
 like($net->run('host', 'ip link show he-ipv6'), qr/does not exist/,
     'host: the device is gone after the stop');

@@ -63,6 +63,9 @@ tun_raw_bufs(int fd)
 {
 	int n = TUN_SOCKBUF;
 
+#if TUN_SOCKBUF == 0
+	return;
+#endif
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &n, sizeof(n)) == -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &n, sizeof(n));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &n, sizeof(n)) == -1)
@@ -74,7 +77,7 @@ tun_raw_open(struct tun *t, const struct conf_tunnel *ct, char *err,
     size_t errlen)
 {
 	struct sockaddr_in sa;
-	int ttl = ct->ttl, pmtu = IP_PMTUDISC_DONT;
+	int ttl = ct->ttl, pmtu = IP_PMTUDISC_DONT, one = 1;
 
 	/*
 	 * Without IP_HDRINCL the kernel writes the outer header: source from
@@ -91,11 +94,32 @@ tun_raw_open(struct tun *t, const struct conf_tunnel *ct, char *err,
 	    -1)
 		return (tun_err(err, errlen, "raw socket: set TTL %d: %s", ttl,
 		    strerror(errno)));
+	/*
+	 * Dynamic PMTU mode (RFC 4213 3.2) sets DF instead, and reads the
+	 * ICMPv4 Fragmentation Needed that routers send back, and the
+	 * kernel's refusals of packets larger than the path it learnt, from
+	 * the socket's error queue.
+	 */
+	if (ct->pmtu_dynamic) {
+		pmtu = IP_PMTUDISC_DO;
+		if (setsockopt(t->raw_fd, IPPROTO_IP, IP_RECVERR, &one,
+		    sizeof(one)) == -1)
+			return (tun_err(err, errlen, "raw socket: IP_RECVERR: "
+			    "%s", strerror(errno)));
+	}
 	if (setsockopt(t->raw_fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
 	    sizeof(pmtu)) == -1)
-		return (tun_err(err, errlen, "raw socket: clear DF: %s",
-		    strerror(errno)));
+		return (tun_err(err, errlen, "raw socket: %s DF: %s",
+		    ct->pmtu_dynamic ? "set" : "clear", strerror(errno)));
 	tun_raw_bufs(t->raw_fd);
+	/*
+	 * What a full receive buffer costs shows in rx_overflow: the kernel
+	 * hands its drop count to every recvmmsg as a control message.
+	 */
+	if (setsockopt(t->raw_fd, SOL_SOCKET, SO_RXQ_OVFL, &one,
+	    sizeof(one)) == -1)
+		return (tun_err(err, errlen, "raw socket: SO_RXQ_OVFL: %s",
+		    strerror(errno)));
 	/*
 	 * Bound, not connected: a connected raw socket would hide protocol 41
 	 * from other sources, which tun_decap should see and count.
@@ -123,12 +147,21 @@ tun_dev_create(struct tun *t, char *err, size_t errlen)
 		return (tun_err(err, errlen, "open %s: %s", TUN_DEV_PATH,
 		    strerror(errno)));
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, t->ifname, sizeof(ifr.ifr_name));
 	if (ioctl(t->tun_fd, TUNSETIFF, &ifr) == -1)
 		return (tun_err(err, errlen, "create TUN device: %s%s",
 		    strerror(errno), errno == EINVAL || errno == EBUSY ?
 		    " (a device of that name exists)" : ""));
+	/*
+	 * The device claims checksum offload and TSO: the kernel's TCP then
+	 * hands over super-packets of up to 64 KiB, one read instead of
+	 * dozens, which the data plane cuts into MTU-sized segments.  A
+	 * kernel that refuses only costs that saving.
+	 */
+	if (ioctl(t->tun_fd, TUNSETOFFLOAD, TUN_TSO ? TUN_F_CSUM | TUN_F_TSO6 |
+	    TUN_F_TSO_ECN : 0) == -1)
+		(void)ioctl(t->tun_fd, TUNSETOFFLOAD, 0);
 	/*
 	 * A persistent device of that name existed and we attached to it:
 	 * our addresses and routes would outlive us there.
@@ -272,7 +305,10 @@ tun_dp_setup(struct tun *t)
 		t->rx_iov[i].iov_len = TUN_BUF_LEN;
 		t->rx_msg[i].msg_hdr.msg_iov = &t->rx_iov[i];
 		t->rx_msg[i].msg_hdr.msg_iovlen = 1;
-		t->tx_iov[i].iov_base = t->tx_buf + (size_t)i * TUN_BUF_LEN;
+		t->rx_msg[i].msg_hdr.msg_control = t->rx_cmsg[i].b;
+	}
+	for (i = 0; i < TUN_TX_SLOTS; i++) {
+		t->tx_iov[i].iov_base = t->tx_buf + (size_t)i * TUN_SLOT_LEN;
 		t->tx_msg[i].msg_hdr.msg_iov = &t->tx_iov[i];
 		t->tx_msg[i].msg_hdr.msg_iovlen = 1;
 		t->tx_msg[i].msg_hdr.msg_name = &t->remote_sa;
@@ -298,12 +334,16 @@ tun_open(struct tun **tp, const struct conf_tunnel *ct, char *err,
 	(void)inet_ntop(AF_INET, &ct->remote, t->remote_str,
 	    sizeof(t->remote_str));
 	t->echo_ns = ct->echo_interval * 1000000;
+	t->mtu = t->mtu_cfg = (uint32_t)ct->mtu;
+	t->st.mtu = t->mtu;
+	t->pmtu_dynamic = ct->pmtu_dynamic;
 	/* Only tells our echoes' replies from those to ping(8) on the host. */
 	t->echo_id = (uint16_t)(getpid() ^ 0x6f36);
 	/* Preallocated once: the data plane never allocates. */
 	t->rx_buf = malloc((size_t)TUN_BATCH * TUN_BUF_LEN);
-	t->tx_buf = malloc((size_t)TUN_BATCH * TUN_BUF_LEN);
-	if (t->rx_buf == NULL || t->tx_buf == NULL) {
+	t->tx_buf = malloc((size_t)TUN_TX_SLOTS * TUN_SLOT_LEN);
+	t->rd_buf = malloc(TUN_BUF_LEN);
+	if (t->rx_buf == NULL || t->tx_buf == NULL || t->rd_buf == NULL) {
 		tun_err(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -376,6 +416,7 @@ tun_close(struct tun *t)
 		close(t->wake_fd);
 	free(t->rx_buf);
 	free(t->tx_buf);
+	free(t->rd_buf);
 	free(t);
 }
 

@@ -225,6 +225,103 @@ bool	tun_mld(const uint8_t *pkt, size_t len);
 int	tun_nd_answer(const struct tun_ctx *, const uint8_t *pkt, size_t len,
 	    uint8_t *buf, size_t buflen);
 
+/* ---- TUN offloads (tun_gso.c) ---- */
+
+/*
+ * The virtio-net header an IFF_VNET_HDR device puts before each packet
+ * (struct virtio_net_hdr, in host byte order), decoded.
+ */
+#define TUN_VNET_LEN		10
+#define TUN_VNET_NEEDS_CSUM	0x01	/* flags: checksum left partial */
+#define TUN_VNET_GSO_NONE	0x00	/* gso_type: an ordinary packet */
+#define TUN_VNET_GSO_TCPV6	0x04	/* gso_type: a TCP super-packet */
+#define TUN_VNET_GSO_UDP_L4	0x05	/* gso_type: UDP datagrams */
+#define TUN_VNET_GSO_ECN	0x80	/* gso_type bit: ECN seen (CWR) */
+
+struct tun_vnet {
+	uint8_t		 flags;
+	uint8_t		 gso_type;
+	uint16_t	 hdr_len;
+	uint16_t	 gso_size;	/* payload bytes per segment */
+	uint16_t	 csum_start;	/* where the checksummed part begins */
+	uint16_t	 csum_offset;	/* the checksum field, from there */
+};
+
+/* Decodes the TUN_VNET_LEN bytes at p. */
+void	tun_vnet_read(struct tun_vnet *, const uint8_t *p);
+
+/*
+ * Finishes a partial checksum as the kernel leaves it with NEEDS_CSUM:
+ * the field at pkt + start + off holds the pseudo-header's sum, and the
+ * checksum covers pkt + start to the end (len bytes in all).  Returns 0,
+ * or -1 when start and off do not fall inside the packet.
+ */
+int	tun_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off);
+
+/* Cutting one TCP super-packet into segments; see tun_gso_init. */
+struct tun_gso {
+	const uint8_t	*pkt;		/* the super-packet; NULL: none */
+	size_t		 len;
+	size_t		 l4off;		/* TCP header */
+	size_t		 hlen;		/* all headers, TCP's included */
+	size_t		 mss;		/* payload per segment */
+	size_t		 next;		/* first payload byte not yet cut */
+};
+
+/*
+ * Starts cutting the IPv6 packet pkt (len bytes, its payload length
+ * matching; the caller keeps it in place until done) into segments of at
+ * most mss payload bytes.  Returns 0, or -1 (g then yields nothing) when
+ * it is not one whole unfragmented TCP-in-IPv6 packet with a readable
+ * header chain, or mss is 0.
+ */
+int	tun_gso_init(struct tun_gso *g, const uint8_t *pkt, size_t len,
+	    size_t mss);
+
+/*
+ * Writes the next segment into buf: the headers copied, the IPv6 payload
+ * length and TCP sequence number adjusted, FIN and PSH only on the last
+ * segment and CWR only on the first, and a full TCP checksum, whatever the
+ * super-packet's field held.  Returns its length, 0 when every segment is
+ * out, or -1 when buf (buflen bytes) is too small for it.
+ */
+int	tun_gso_next(struct tun_gso *g, uint8_t *buf, size_t buflen);
+
+/*
+ * Coalescing segments out of the tunnel into one super-packet for the TUN.
+ * tun_gro_ok returns the length of all headers when the IPv6 packet pkt
+ * (len bytes, as tun_decap delimits it) may start or join one: TCP right
+ * after the IPv6 header, payload, flags ACK or ACK|PSH, checksum
+ * verifying; else 0.  tun_gro_match says whether pkt (tun_gro_ok gave
+ * hlen for both) continues the run that first starts: same IPv6 header
+ * but for the length, same TCP header but for sequence number, PSH and
+ * checksum, and sequence number seq.  tun_gro_finish turns first (its
+ * header followed, in the caller's iovecs, by total bytes in all) into
+ * the head of the super-packet: length, PSH if any segment had it, the
+ * pseudo-header's sum in the checksum field, and the virtio-net header
+ * for segments of mss bytes written into vnet (TUN_VNET_LEN bytes).
+ */
+size_t	tun_gro_ok(const uint8_t *pkt, size_t len);
+bool	tun_gro_match(const uint8_t *first, const uint8_t *pkt, size_t hlen,
+	    uint32_t seq);
+void	tun_gro_finish(uint8_t *first, size_t hlen, size_t total, bool psh,
+	    uint16_t mss, uint8_t *vnet);
+
+/*
+ * The same for UDP: tun_ugro_ok returns 48 when pkt may start or join a
+ * run (UDP right after the IPv6 header, both lengths agreeing, a payload,
+ * a checksum that is there and verifies), else 0; tun_ugro_match says
+ * whether pkt belongs to first's flow (same IPv6 header but for the
+ * length, same ports); tun_ugro_finish makes first the head of total
+ * bytes of datagrams of size payload bytes each (the last may be
+ * shorter), with the virtio-net header for them in vnet.  The kernel
+ * cuts it into the datagrams again.
+ */
+size_t	tun_ugro_ok(const uint8_t *pkt, size_t len);
+bool	tun_ugro_match(const uint8_t *first, const uint8_t *pkt);
+void	tun_ugro_finish(uint8_t *first, size_t total, uint16_t size,
+	    uint8_t *vnet);
+
 /* ---- liveness (tun_live.c): pure, driven by the data plane's clock ---- */
 
 /* Replies to any of this many latest echoes still count. */
@@ -341,12 +438,37 @@ int	tun_nl_call(struct tun_nl *, const void *req, size_t len,
 
 /* ---- the running tunnel (tun_dev.c: setup; tun_dp.c: data plane) ---- */
 
+/*
+ * The tuning below may be overridden at build time (-DTUN_BATCH=1), which
+ * is how bench/tun.sh measures what each of them is worth.
+ */
+#ifndef TUN_BATCH
 #define TUN_BATCH	32		/* packets per recvmmsg / sendmmsg */
+#endif
 #define TUN_BUF_LEN	65536		/* a slot: any IPv4 datagram fits */
 #define TUN_RX_ROUNDS	8		/* raw batches before the TUN's turn */
+#ifndef TUN_TXQLEN
 #define TUN_TXQLEN	4096		/* packets the kernel queues for us */
-#define TUN_SOCKBUF	(8 << 20)	/* raw socket buffers, each way */
+#endif
+#ifndef TUN_SOCKBUF
+#define TUN_SOCKBUF	(8 << 20)	/* raw socket buffers, each way; 0:
+					   the system's default */
+#endif
+#define TUN_SLOT_LEN	2048		/* a packet into the tunnel: the
+					   largest MTU (1480) fits */
+#define TUN_TX_SLOTS	256		/* packets per sendmmsg: a few
+					   super-packets' segments */
+#define TUN_TX_READS	64		/* TUN reads before the socket's turn */
+#ifndef TUN_TSO
+#define TUN_TSO		1		/* TSO super-packets from the TUN */
+#endif
+#ifndef TUN_GRO
+#define TUN_GRO		1		/* super-packets to the TUN */
+#endif
 #define TUN_CTL_LEN	128		/* an echo request or an NA */
+#define TUN_PMTU_AGE_MS	(10 * 60 * 1000)	/* a lowered MTU lasts
+					   (RFC 1191 4: at least 5 min) */
+#define TUN_CMSG_LEN	64		/* SO_RXQ_OVFL's counter, aligned */
 
 struct tun {
 	struct tun_ctx	 cx;		/* read-only after tun_open */
@@ -376,15 +498,42 @@ struct tun {
 	bool		 tun_dead;	/* the TUN failed: stop reading it */
 	uint64_t	 err_last_ns;	/* when the last error was reported */
 	uint64_t	 err_suppressed;	/* errors since, not reported */
+	uint32_t	 ovfl_last;	/* the last SO_RXQ_OVFL total */
 	uint8_t		*rx_buf;	/* TUN_BATCH slots of TUN_BUF_LEN */
 	struct mmsghdr	 rx_msg[TUN_BATCH];
 	struct iovec	 rx_iov[TUN_BATCH];
-	uint8_t		*tx_buf;	/* TUN_BATCH slots of TUN_BUF_LEN */
-	struct mmsghdr	 tx_msg[TUN_BATCH];
-	struct iovec	 tx_iov[TUN_BATCH];
+	union {
+		struct cmsghdr	 align;
+		uint8_t		 b[TUN_CMSG_LEN];
+	}		 rx_cmsg[TUN_BATCH];
+	uint8_t		*tx_buf;	/* TUN_TX_SLOTS of TUN_SLOT_LEN */
+	struct mmsghdr	 tx_msg[TUN_TX_SLOTS];
+	struct iovec	 tx_iov[TUN_TX_SLOTS];
 	unsigned	 tx_n;		/* packets read from the TUN ... */
 	unsigned	 tx_off;	/* ... of which this many are sent */
+	uint8_t		*rd_buf;	/* TUN_BUF_LEN: a super-packet */
+	struct tun_gso	 gso;		/* the one being cut, if gso.pkt */
+	uint8_t		 vnet[TUN_VNET_LEN];	/* of the last TUN read */
+	uint32_t	 mtu;		/* largest inner packet sent now */
+	uint32_t	 mtu_cfg;	/* the configured one */
+	bool		 pmtu_dynamic;	/* DF set, ICMPv4 lowers mtu */
+	bool		 df_off;	/* path below 1300: DF cleared */
+	uint64_t	 mtu_until_ns;	/* when a lowered mtu expires */
 	uint8_t		 ctl[TUN_CTL_LEN];
+	uint8_t		 ptb[TUN_IPV6_MIN_MTU];	/* a Packet Too Big */
+	/* Segments out of the tunnel, to go to the TUN as one packet. */
+	struct iovec	 gro_iov[TUN_BATCH + 2];	/* vnet, first, rest */
+	unsigned	 gro_n;		/* segments in it; 0: none */
+	uint8_t		*gro_first;	/* the first, in its rx slot */
+	size_t		 gro_hlen;	/* its headers */
+	size_t		 gro_mss;	/* its payload: every one but the
+					   last has as much */
+	size_t		 gro_total;	/* bytes, headers once */
+	uint32_t	 gro_seq;	/* the next one's sequence number */
+	bool		 gro_psh;
+	bool		 gro_udp;	/* a UDP run, not TCP */
+	bool		 ugro_off;	/* the kernel refused one: no more */
+	uint8_t		 gro_vnet[TUN_VNET_LEN];
 };
 
 /*

@@ -544,6 +544,14 @@ tun_stats_read(struct tun_stats *dst, const struct tun_stats *src)
 	dst->rx_errors = __atomic_load_n(&src->rx_errors, __ATOMIC_RELAXED);
 	dst->tx_errors = __atomic_load_n(&src->tx_errors, __ATOMIC_RELAXED);
 	dst->tx_mld = __atomic_load_n(&src->tx_mld, __ATOMIC_RELAXED);
+	dst->rx_overflow = __atomic_load_n(&src->rx_overflow,
+	    __ATOMIC_RELAXED);
+	dst->tx_gso = __atomic_load_n(&src->tx_gso, __ATOMIC_RELAXED);
+	dst->ptb_sent = __atomic_load_n(&src->ptb_sent, __ATOMIC_RELAXED);
+	dst->rx_gro = __atomic_load_n(&src->rx_gro, __ATOMIC_RELAXED);
+	dst->mtu = __atomic_load_n(&src->mtu, __ATOMIC_RELAXED);
+	dst->frag_needed = __atomic_load_n(&src->frag_needed,
+	    __ATOMIC_RELAXED);
 	for (i = 0; i < TUN_DROP_MAX; i++)
 		dst->drops[i] = __atomic_load_n(&src->drops[i],
 		    __ATOMIC_RELAXED);

@@ -163,6 +163,25 @@ struct tun_stats {
 					   or were not IPv6 */
 	uint64_t	 tx_mld;	/* the kernel's MLD, kept out of the
 					   tunnel */
+	uint64_t	 rx_overflow;	/* datagrams the kernel dropped for
+					   want of room in the raw socket's
+					   receive buffer (SO_RXQ_OVFL) */
+	uint64_t	 tx_gso;	/* TCP super-packets from the TUN,
+					   cut into segments (each counted in
+					   tx_pkts) */
+	uint64_t	 ptb_sent;	/* Packet Too Big sent back for
+					   packets larger than the MTU */
+	uint64_t	 rx_gro;	/* super-packets written to the TUN,
+					   each several segments of one TCP
+					   stream or datagrams of one UDP
+					   flow (counted in rx_pkts) */
+	uint64_t	 mtu;		/* the largest inner packet sent now:
+					   the configured MTU, or less in
+					   dynamic PMTU mode */
+	uint64_t	 frag_needed;	/* path MTU reports for our outer
+					   packets: ICMPv4 Fragmentation
+					   Needed, or the kernel refusing a
+					   packet larger than it learnt */
 	uint64_t	 drops[TUN_DROP_MAX];	/* by reason; [0] stays 0 */
 };
 
@@ -198,6 +217,7 @@ enum tun_ev_kind {
 	TUN_EV_DOWN,		/* TUN_ECHO_MISSES echoes unanswered */
 	TUN_EV_ERROR,		/* a send, read or write failed */
 	TUN_EV_UPDATE,		/* a broker endpoint update finished */
+	TUN_EV_MTU,		/* dynamic PMTU: the inner MTU changed */
 };
 
 /*
@@ -218,6 +238,11 @@ struct tun_event {
 					   there was none */
 	int		 status;	/* UPDATE: HTTP status, 0 if none */
 	uint64_t	 next_ms;	/* UPDATE: when the next one starts */
+	uint32_t	 mtu;		/* MTU: the inner MTU now ... */
+	uint32_t	 old_mtu;	/* ... and before */
+	uint32_t	 path_mtu;	/* MTU: the IPv4 path MTU reported;
+					   0 when the estimate expired */
+	const char	*remote;	/* MTU: the remote, "198.51.100.1" */
 };
 
 #define TUN_ERR_EVERY_MS	10000

@@ -9,6 +9,8 @@
 #   nat                      198.51.100.2/24, 192.0.2.1/24; 1:1 NAT of
 #     | n1 -- h0             203.0.113.12 <-> 192.0.2.12 (nftables)
 #   host                     192.0.2.12/24; v6front role client on he-ipv6
+#     | h1 -- k0             (with backend => 1) 203.0.113.129/25
+#   backend (IPv4 only)      203.0.113.130/25: the real service
 #
 # Namespaces are named v6f<PID>-<role>, so runs never clash, and the
 # veth pairs are created directly inside them.
@@ -68,14 +70,28 @@ sub veth {
 	$net->ip('-n', $net->ns($b), 'link', 'set', $ib, 'up');
 }
 
-# The four namespaces of the picture above.  nat => 0 links the broker
-# and the host directly (the host is then 203.0.113.12 itself).
+# The namespaces of the picture above.  nat => 0 links the broker and
+# the host directly (the host is then 203.0.113.12 itself); backend => 1
+# adds the IPv4-only backend behind the host.
 sub topology {
 	my ($net, %o) = @_;
 	my $nat = $o{nat} // 1;
 	my ($c, $b, $n, $h) = map { $net->ns($_) } qw(client broker nat host);
 
 	$net->add_ns('client', 'broker', 'host', $nat ? 'nat' : ());
+	if ($o{backend}) {
+		my $k = $net->ns('backend');
+		$net->add_ns('backend');
+		# IPv4 only, as a backend behind a front door often is.
+		$net->run('backend', 'sysctl -qw '
+		    . 'net.ipv6.conf.all.disable_ipv6=1 '
+		    . 'net.ipv6.conf.default.disable_ipv6=1');
+		$net->veth('host', 'h1', 'backend', 'k0');
+		$net->ip('-n', $h, 'addr', 'add', '203.0.113.129/25', 'dev',
+		    'h1');
+		$net->ip('-n', $k, 'addr', 'add', '203.0.113.130/25', 'dev',
+		    'k0');
+	}
 	$net->veth('client', 'c0', 'broker', 'b0');
 	$net->ip('-n', $c, '-6', 'addr', 'add', '2001:db8:2::100/64', 'dev',
 	    'c0', 'nodad');

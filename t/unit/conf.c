@@ -514,6 +514,7 @@ static const char full_yaml[] =
     "  address: 2001:db8:1::2/64\n"
     "  peer: 2001:db8:1::1\n"
     "  mtu: 1400\n"
+    "  pmtu: dynamic\n"
     "  ttl: 64\n"
     "  default_route: true\n"
     "  routes: [2001:db8:2::/64, \"2001:db8:3::/48\"]\n"
@@ -570,6 +571,7 @@ test_full(void)
 	t = cfg->tunnel;
 	ok(t != NULL, "tunnel");
 	is_int(t->role, CONF_TUN_BROKER, "tunnel.role");
+	ok(t->pmtu_dynamic, "tunnel.pmtu dynamic");
 	is_str(t->interface, "tun-6in4.0", "tunnel.interface");
 	is_str(inet_ntop(AF_INET, &t->local, a, sizeof(a)), "10.0.0.12",
 	    "tunnel.local");
@@ -840,6 +842,7 @@ test_defaults(void)
 	is_int(t->role, CONF_TUN_CLIENT, "role default client");
 	is_str(t->interface, "he-ipv6", "interface default he-ipv6");
 	is_int(t->mtu, 1480, "mtu default 1480");
+	ok(!t->pmtu_dynamic, "pmtu default fixed");
 	is_int(t->ttl, 255, "ttl default 255");
 	is_int((long long)t->echo_interval, 30000,
 	    "echo_interval default 30s");
@@ -966,7 +969,7 @@ static const struct bad bad_rows[] = {
 	    "t.yaml:5:5: listeners[0].bnid: unknown key; expected one of "
 	    "name, bind, mode, backend, v6only, freebind, backlog, buffer, "
 	    "timeouts, limits, forwarded, trust_forwarded_from, access_log, "
-	    "accept_proxy, allow, deny", 1 },
+	    "accept_proxy, allow, deny, tls", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n    timeouts: {client_header: 1s}\n",
 	    "t.yaml:5:15: listeners[0].timeouts: client_header and client_body "
@@ -979,7 +982,7 @@ static const struct bad bad_rows[] = {
 	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
 	    "  updat: {url: x}\n", "t.yaml:6:3: tunnel.updat: unknown key; "
 	    "expected one of role, interface, local, remote, address, peer, "
-	    "mtu, ttl, default_route, routes, echo_interval, update", 1 },
+	    "mtu, pmtu, ttl, default_route, routes, echo_interval, update", 1 },
 	/* tunnel.update */
 	{ "tunnel:\n  local: 1.1.1.1\n  remote: 2.2.2.2\n"
 	    "  address: 2001:db8::2/64\n  peer: 2001:db8::1\n"
@@ -1044,7 +1047,7 @@ static const struct bad bad_rows[] = {
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    balance: rr\n", "t.yaml:5:5: backends.b.balance: unknown key; "
-	    "expected one of servers, builtin, timeouts, pool, send_proxy", 1 },
+	    "expected one of servers, builtin, timeouts, pool, send_proxy, tls", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    timeouts: {first_byte: 1s}\n", "t.yaml:5:16: "
@@ -1183,6 +1186,55 @@ static const struct bad bad_rows[] = {
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: htp\n"
 	    "    backend: {builtin: status}\n", "t.yaml:4:11: "
 	    "listeners[0].mode: expected tcp or http", 1 },
+	/* tls */
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    tls: {cert: /c}\n"
+	    "    timeouts: {client_body: 1s}\n",
+	    "t.yaml:5:10: listeners[0].tls: expected cert and key, or certs",
+	    2 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {cert: /c}\n",
+	    "t.yaml:6:10: listeners[0].tls: expected cert and key, or certs",
+	    1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n"
+	    "    tls: {cert: /c, key: /k, certs: []}\n",
+	    "t.yaml:6:37: listeners[0].tls.certs: certs and cert/key exclude "
+	    "each other", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {certs: []}\n",
+	    "t.yaml:6:18: listeners[0].tls.certs: expected at least one "
+	    "certificate", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {certs: [{cert: /c}]}\n",
+	    "t.yaml:6:19: listeners[0].tls.certs[0]: missing required key "
+	    "\"key\"", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {cert: /c, key: /k, "
+	    "ca: /x}\n", "t.yaml:6:30: listeners[0].tls.ca: unknown key; "
+	    "expected one of cert, key, certs", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status}\n    tls: {cert: '', key: /k}\n",
+	    "t.yaml:6:17: listeners[0].tls.cert: expected a file path", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: b\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    tls: {verify: yes}\n", "t.yaml:9:19: backends.b.tls.verify: "
+	    "expected true or false", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: b\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    tls: {cafile: /x}\n", "t.yaml:9:11: backends.b.tls.cafile: "
+	    "unknown key; expected one of verify, ca_file, sni", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: b\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    tls: {sni: \"a b\"}\n", "t.yaml:9:16: backends.b.tls.sni: "
+	    "expected a DNS name like www.example.com", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: status, tls: {}}\n", "t.yaml:5:37: "
+	    "listeners[0].backend.tls: needs servers, not builtin", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: b\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
+	    "    tls: {}\n", "t.yaml:4:14: listeners[0].backend: backend b has "
+	    "tls, which needs mode: http", 1 },
 	/* mode http keys */
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n    limits: {header_size: 8k}\n",
@@ -1382,6 +1434,9 @@ static const struct bad bad_rows[] = {
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2', role: server}\n", "t.yaml:1:82: tunnel.role: "
 	    "expected client or broker", 1 },
+	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
+	    "peer: '::2', pmtu: auto}\n", "t.yaml:1:82: tunnel.pmtu: "
+	    "expected fixed or dynamic", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2', interface: he-ipv6-tunnel01}\n", "t.yaml:1:87: "
 	    "tunnel.interface: expected an interface name of 1-15 characters "
@@ -1637,6 +1692,8 @@ test_tunnel_equal(void)
 	} rows[] = {
 		{ "", true },
 		{ ", mtu: 1480, ttl: 255, echo_interval: 30s, role: client", true },
+		{ ", pmtu: fixed", true },
+		{ ", pmtu: dynamic", false },
 		{ ", mtu: 1400", false },
 		{ ", ttl: 64", false },
 		{ ", echo_interval: 1s", false },

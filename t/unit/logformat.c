@@ -100,7 +100,7 @@ rec_base(struct alog_rec *r)
 enum mod {
 	M_NONE = 0, M_BODY0, M_NOQUERY, M_BAREQ, M_REDIR, M_USER, M_USER0,
 	M_NOHOST, M_ABORT, M_CLOSE, M_KA3, M_XFF, M_S400, M_S501, M_S304,
-	M_S404, M_REDIR400, M_COOKIE, M_SRV6, M_TCP, M_PATH, M_DUPHDR,
+	M_S404, M_REDIR400, M_COOKIE, M_SRV6, M_TLS, M_TCP, M_PATH, M_DUPHDR,
 	M_NOREQLINE, M_NOIO,
 };
 
@@ -175,6 +175,11 @@ rec_mod(struct alog_rec *r, enum mod m)
 		break;
 	case M_SRV6:
 		r->srv = (struct sockaddr *)&srv6;
+		break;
+	case M_TLS:
+		r->tls_proto = S("TLSv1.3");
+		r->tls_cipher = S("TLS_AES_128_GCM_SHA256");
+		r->tls_sni = S("www.example.com");
 		break;
 	case M_TCP:
 		/* A TCP session: only addresses, times, bytes and the end. */
@@ -299,6 +304,9 @@ static const struct golden golden[] = {
 	{ "%^xc %{ms}^xc %{s}^xc %^xf %{ms}^xf %{us}^xf", 0,
 	    "1234 1 0 56789 56 56789" },
 	{ "%^xc %^xf %^xe", M_TCP, "1234 - cli_reset" },
+	{ "%{SSL_PROTOCOL}x %{ssl_cipher}x %{SSL_TLS_SNI}x %{SSL_CLIENT_S_DN}x",
+	    M_TLS, "TLSv1.3 TLS_AES_128_GCM_SHA256 www.example.com -" },
+	{ "%{SSL_PROTOCOL}x %{SSL_CIPHER}x %{SSL_TLS_SNI}x", 0, "- - -" },
 	/* A TCP session has no request: Apache's "-" for each. */
 	{ "combined", M_TCP, "2001:db8::1 - - [10/Oct/2000:13:55:36 -0700] "
 	    "\"-\" - - \"-\" \"-\"" },

@@ -1592,11 +1592,15 @@ px_http_resp(struct px_http *h, bool *moved)
 	return (-1);
 }
 
-/* A request and its response are complete: the next one, or the end. */
+/*
+ * A request and its response are complete: the next one, or the end.
+ * -1 when the session is gone.
+ */
 static int
 px_http_done(struct px_http *h)
 {
 	struct px_hin *sin = &h->in[PX_SRV], *cin = &h->in[PX_CLI];
+	bool asked = !h->req->keep_alive && h->req->done;
 
 	if (!h->req->done || h->stopping)
 		h->cli_keep = false;
@@ -1621,6 +1625,19 @@ px_http_done(struct px_http *h)
 		px_pool_put(h->s.wk, h->s.gen, h->s.ln->backend, bc);
 	} else
 		px_http_srv_drop(h);
+	/*
+	 * The client asked to close, sent all of its request and nothing
+	 * after it: nothing can be in flight that a close would answer with
+	 * a reset, so the connection closes now, without the half-close and
+	 * the wait for the client's FIN that an answer the client did not
+	 * expect gets (as nginx closes without lingering in this case).  TLS
+	 * still says close_notify on the lingering path.
+	 */
+	if (!h->cli_keep && asked && cin->len == 0 &&
+	    h->ssl[PX_CLI] == NULL) {
+		px_http_close(&h->s, "closed");
+		return (-1);
+	}
 	if (!h->cli_keep) {
 		h->phase = PX_HP_CLOSING;
 		h->t_close = px_now_ms();
@@ -2112,7 +2129,8 @@ px_http_run(struct px_http *h)
 			if ((h->resp->done ||
 			    h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) &&
 			    px_hout_pending(&h->out[PX_CLI]) == 0) {
-				(void)px_http_done(h);
+				if (px_http_done(h) == -1)
+					return;
 				moved = true;
 			}
 			break;

@@ -243,6 +243,8 @@ conf_free(struct config *cfg)
 		free(cfg->listeners[i].name);
 		free(cfg->listeners[i].bind);
 		free(cfg->listeners[i].trust);
+		free(cfg->listeners[i].allow);
+		free(cfg->listeners[i].deny);
 		conf_alog_free(cfg->listeners[i].access_log);
 		conf_tls_server_free(cfg->listeners[i].tls);
 	}

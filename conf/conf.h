@@ -62,6 +62,13 @@ enum conf_builtin {
 	CONF_BUILTIN_STATUS,		/* answers with the address it saw */
 };
 
+/* `send_proxy:` of a backend: the PROXY protocol header sent first. */
+enum conf_send_proxy {
+	CONF_PROXY_OFF = 0,
+	CONF_PROXY_V1,			/* text line */
+	CONF_PROXY_V2,			/* binary header */
+};
+
 /*
  * One backend server as written: an IP literal or a DNS name, and a port.
  * A name stands for every A record it resolves to, each with this weight.
@@ -141,6 +148,7 @@ struct conf_backend {
 	int		 retries;	/* more servers tried after a failed
 					   connect; default 2 */
 	struct conf_health health;
+	enum conf_send_proxy send_proxy;	/* default off */
 	struct conf_tls_client *tls;	/* owned; NULL = plain TCP */
 };
 
@@ -186,6 +194,16 @@ struct conf_listener {
 	bool		 fwd_rfc7239;	/* Forwarded; default false */
 	struct conf_cidr *trust;	/* trust_forwarded_from; owned */
 	size_t		 ntrust;
+	bool		 accept_proxy;	/* PROXY header from trust sources */
+	struct conf_cidr *allow;	/* owned; nallow == 0: everyone */
+	size_t		 nallow;
+	struct conf_cidr *deny;		/* owned; wins over allow */
+	size_t		 ndeny;
+	/* Per source: an IPv4 address, or an IPv6 /source_prefix. */
+	int		 conn_per_source;	/* concurrent; 0 = no limit */
+	uint64_t	 rate_count;	/* request_rate N; 0 = no limit */
+	uint64_t	 rate_period;	/* ms, request_rate PERIOD */
+	int		 source_prefix;	/* IPv6 bits, 1-128; default 64 */
 	struct conf_alog *access_log;	/* owned; NULL = no access log */
 	struct conf_tls_server *tls;	/* owned; NULL = plain TCP */
 };

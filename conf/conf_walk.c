@@ -14,7 +14,7 @@
 #include "conf/conf_int.h"
 
 #define CONF_REQ	0x01		/* conf_key: must be present */
-#define CONF_KEYS_MAX	16
+#define CONF_KEYS_MAX	24
 #define CONF_ERR_LEN	256
 #define CONF_Q_LEN	(48 * 4 + 8)	/* conf_quote output */
 
@@ -61,6 +61,10 @@ static const struct conf_enum conf_balances[] = {
 };
 static const struct conf_enum conf_builtins[] = {
 	{ "status", CONF_BUILTIN_STATUS }, { NULL, 0 },
+};
+static const struct conf_enum conf_send_proxies[] = {
+	{ "off", CONF_PROXY_OFF }, { "v1", CONF_PROXY_V1 },
+	{ "v2", CONF_PROXY_V2 }, { NULL, 0 },
 };
 
 /* Appends ".key" (or "key" at the top) to the path; returns the old end. */
@@ -686,7 +690,7 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 		{ "servers", 0 }, { "builtin", 0 }, { "timeouts", 0 },
 		{ "pool", 0 }, { "resolve_every", 0 }, { "balance", 0 },
 		{ "source_prefix", 0 }, { "retries", 0 }, { "health", 0 },
-		{ "tls", 0 }, { NULL, 0 },
+		{ "send_proxy", 0 }, { "tls", 0 }, { NULL, 0 },
 	};
 	static const struct conf_key pkeys[] = {
 		{ "max_idle", 0 }, { "idle_timeout", 0 }, { NULL, 0 },
@@ -713,6 +717,8 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 	}
 	if (conf_get_enum(cx, &m, "builtin", conf_builtins, &v) == 1)
 		b->builtin = (enum conf_builtin)v;
+	if (conf_get_enum(cx, &m, "send_proxy", conf_send_proxies, &v) == 1)
+		b->send_proxy = (enum conf_send_proxy)v;
 	if ((t = conf_enter(cx, &m, "timeouts", &mark)) != NULL) {
 		if (conf_map_open(cx, t, tkeys, &tm) == 0) {
 			conf_get_duration(cx, &tm, "connect", 1,
@@ -1037,16 +1043,61 @@ conf_get_size(struct conf_cx *cx, const struct conf_map *m, const char *key,
 	return (r == 0 ? 1 : -1);
 }
 
-/* `limits:` of an http listener. */
+/* "N/PERIOD" of limits.request_rate: "100/10s", "5/1m", "10/s". */
+static void
+conf_walk_rate(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_listener *l)
+{
+	const char *expect = "expected a rate like 100/10s";
+	char num[32], per[32], err[CONF_ERR_LEN];
+	const char *s, *slash;
+	uint64_t cnt, ms;
+
+	if ((s = conf_val_str(cx, n, expect)) == NULL)
+		return;
+	if ((slash = strchr(s, '/')) == NULL || (size_t)(slash - s) >=
+	    sizeof(num) || strlen(slash + 1) + 2 > sizeof(per)) {
+		conf_err(cx, n, "%s", expect);
+		return;
+	}
+	memcpy(num, s, (size_t)(slash - s));
+	num[slash - s] = '\0';
+	/* "10/s" means one second. */
+	(void)snprintf(per, sizeof(per), "%s%s",
+	    slash[1] >= 'a' && slash[1] <= 'z' ? "1" : "", slash + 1);
+	if (conf_parse_uint(num, 1000000, &cnt, err, sizeof(err)) == -1 ||
+	    cnt == 0)
+		conf_err(cx, n, "%s: count not in 1-1000000", expect);
+	else if (conf_parse_duration(per, &ms, err, sizeof(err)) == -1)
+		conf_err(cx, n, "%s: %s", expect, err);
+	else if (ms < 1000 || ms > 24 * 3600 * 1000)
+		conf_err(cx, n, "%s: period not in 1s-1d", expect);
+	else {
+		l->rate_count = cnt;
+		l->rate_period = ms;
+	}
+}
+
+/*
+ * `limits:` of a listener.  The per-source keys apply to both modes; the
+ * request-head ones need mode http.
+ */
 static void
 conf_walk_limits(struct conf_cx *cx, const struct conf_node *n,
     struct conf_listener *l)
 {
 	static const struct conf_key keys[] = {
 		{ "header_size", 0 }, { "header_count", 0 },
-		{ "uri_length", 0 }, { "body_size", 0 }, { NULL, 0 },
+		{ "uri_length", 0 }, { "body_size", 0 },
+		{ "conn_per_source", 0 }, { "request_rate", 0 },
+		{ "source_prefix", 0 }, { NULL, 0 },
 	};
+	static const char *const http_only[] = {
+		"header_size", "header_count", "uri_length", "body_size",
+	};
+	const struct conf_node *v;
 	struct conf_map m;
+	size_t i, mark;
 	int cnt;
 
 	if (conf_map_open(cx, n, keys, &m) == -1)
@@ -1060,6 +1111,19 @@ conf_walk_limits(struct conf_cx *cx, const struct conf_node *n,
 	    &l->uri_length);
 	conf_get_size(cx, &m, "body_size", 1, UINT64_MAX >> 1, true,
 	    &l->body_size);
+	conf_get_int(cx, &m, "conn_per_source", 1, 1000000,
+	    &l->conn_per_source);
+	if ((v = conf_enter(cx, &m, "request_rate", &mark)) != NULL) {
+		conf_walk_rate(cx, v, l);
+		conf_path_pop(cx, mark);
+	}
+	conf_get_int(cx, &m, "source_prefix", 1, 128, &l->source_prefix);
+	for (i = 0; l->mode != CONF_MODE_HTTP &&
+	    i < sizeof(http_only) / sizeof(http_only[0]); i++)
+		if ((v = conf_enter(cx, &m, http_only[i], &mark)) != NULL) {
+			conf_err(cx, v, "needs mode: http");
+			conf_path_pop(cx, mark);
+		}
 }
 
 /* `forwarded:` of an http listener: which client-address fields to add. */
@@ -1081,10 +1145,13 @@ conf_walk_forwarded(struct conf_cx *cx, const struct conf_node *n,
 	conf_get_bool(cx, &m, "forwarded", &l->fwd_rfc7239);
 }
 
-/* `trust_forwarded_from:` a list of IPv4 or IPv6 prefixes. */
+/*
+ * A list of IPv4 or IPv6 prefixes (trust_forwarded_from, allow, deny) into
+ * *out (owned by the listener) and *nout.
+ */
 static void
-conf_walk_trust(struct conf_cx *cx, const struct conf_node *n,
-    struct conf_listener *l)
+conf_walk_cidrs(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_cidr **out, size_t *nout)
 {
 	char err[CONF_ERR_LEN];
 	const char *s;
@@ -1098,17 +1165,17 @@ conf_walk_trust(struct conf_cx *cx, const struct conf_node *n,
 	}
 	if (n->nkids == 0)
 		return;
-	if ((l->trust = calloc(n->nkids, sizeof(*l->trust))) == NULL) {
+	if ((*out = calloc(n->nkids, sizeof(**out))) == NULL) {
 		cx->oom = true;
 		return;
 	}
-	l->ntrust = n->nkids;
+	*nout = n->nkids;
 	for (i = 0; i < n->nkids; i++) {
 		size_t mark = conf_path_idx(cx, i);
 
 		if ((s = conf_val_str(cx, n->kids[i], "expected a prefix like "
 		    "2001:db8::/32 or 192.0.2.0/24")) != NULL &&
-		    conf_parse_cidr(s, &l->trust[i], err, sizeof(err)) == -1)
+		    conf_parse_cidr(s, &(*out)[i], err, sizeof(err)) == -1)
 			conf_err(cx, n->kids[i], "%s", err);
 		conf_path_pop(cx, mark);
 	}
@@ -1382,6 +1449,7 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 		{ "backlog", 0 }, { "buffer", 0 }, { "timeouts", 0 },
 		{ "limits", 0 }, { "forwarded", 0 },
 		{ "trust_forwarded_from", 0 }, { "access_log", 0 },
+		{ "accept_proxy", 0 }, { "allow", 0 }, { "deny", 0 },
 		{ "tls", 0 }, { NULL, 0 },
 	};
 	static const struct conf_key tkeys[] = {
@@ -1390,7 +1458,7 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 	};
 	/* Keys that mean something to HTTP sessions only. */
 	static const char *const http_only[] = {
-		"limits", "forwarded", "trust_forwarded_from",
+		"forwarded",
 	};
 	static const uint8_t any6[16];
 	struct conf_listener *l = &cx->cfg->listeners[li];
@@ -1454,7 +1522,23 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 		conf_path_pop(cx, mark);
 	}
 	if ((v = conf_enter(cx, &m, "trust_forwarded_from", &mark)) != NULL) {
-		conf_walk_trust(cx, v, l);
+		conf_walk_cidrs(cx, v, &l->trust, &l->ntrust);
+		conf_path_pop(cx, mark);
+	}
+	/* A tcp listener trusts sources for their PROXY header only. */
+	if (l->mode != CONF_MODE_HTTP && l->ntrust > 0 &&
+	    (v = conf_map_get(&m, "accept_proxy")) == NULL) {
+		v = conf_enter(cx, &m, "trust_forwarded_from", &mark);
+		conf_err(cx, v, "needs mode: http or accept_proxy");
+		conf_path_pop(cx, mark);
+	}
+	conf_get_bool(cx, &m, "accept_proxy", &l->accept_proxy);
+	if ((v = conf_enter(cx, &m, "allow", &mark)) != NULL) {
+		conf_walk_cidrs(cx, v, &l->allow, &l->nallow);
+		conf_path_pop(cx, mark);
+	}
+	if ((v = conf_enter(cx, &m, "deny", &mark)) != NULL) {
+		conf_walk_cidrs(cx, v, &l->deny, &l->ndeny);
 		conf_path_pop(cx, mark);
 	}
 	if ((v = conf_enter(cx, &m, "tls", &mark)) != NULL) {
@@ -1522,6 +1606,7 @@ conf_walk_listeners(struct conf_cx *cx, const struct conf_node *n)
 		l->fwd_xfp = true;
 		l->fwd_xrip = true;
 		l->fwd_rfc7239 = false;
+		l->source_prefix = 64;
 	}
 	for (i = 0; i < n->nkids; i++) {
 		size_t mark = conf_path_idx(cx, i);

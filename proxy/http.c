@@ -135,6 +135,7 @@ struct px_http {
 
 	bool			 lg_want;	/* the listener logs */
 	bool			 lg_on;		/* a line is owed (w is set) */
+	char			 fail_hdr[48];	/* extra field of px_http_fail */
 };
 
 #define PX_HTTP_HOST_MAX	256	/* %V bytes logged */
@@ -201,9 +202,11 @@ px_http_reason(int status)
 {
 	switch (status) {
 	case 400: return ("Bad Request");
+	case 403: return ("Forbidden");
 	case 408: return ("Request Timeout");
 	case 413: return ("Content Too Large");
 	case 414: return ("URI Too Long");
+	case 429: return ("Too Many Requests");
 	case 431: return ("Request Header Fields Too Large");
 	case 501: return ("Not Implemented");
 	case 502: return ("Bad Gateway");
@@ -763,6 +766,20 @@ px_hout_pending(const struct px_hout *o)
 	return (o->len - o->off);
 }
 
+/* Puts n bytes before what o holds; -1 when out of memory. */
+static int
+px_hout_prepend(struct px_hout *o, const void *p, size_t n)
+{
+	size_t pending = px_hout_pending(o);
+
+	if (px_hout_room(o, n) == -1)
+		return (-1);
+	memmove(o->p + o->off + n, o->p + o->off, pending);
+	memcpy(o->p + o->off, p, n);
+	o->len += n;
+	return (0);
+}
+
 /* "name: value\r\n" with both taken from a head buffer. */
 static int
 px_hout_field(struct px_hout *o, const char *buf, const struct px_h1_hdr *f)
@@ -800,7 +817,8 @@ px_http_fail(struct px_http *h, int status, const char *why)
 	/* The %^xe word: whose fault, from the status we would answer. */
 	end = status == 408 ? "cli_timeout" : status == 502 ? "srv_error" :
 	    status == 503 ? "srv_unavailable" : status == 504 ?
-	    "srv_timeout" : "bad_request";
+	    "srv_timeout" : status == 403 ? "denied" : status == 429 ?
+	    "rate_limited" : "bad_request";
 	if (h->resp_sent || h->phase == PX_HP_CLOSING || h->shut) {
 		px_log(CONF_LOG_INFO, "%s: %s: %s; response cut short",
 		    h->s.ln->name, px_sess_peer(&h->s), why);
@@ -809,8 +827,10 @@ px_http_fail(struct px_http *h, int status, const char *why)
 		px_http_close(&h->s, why);
 		return (-1);
 	}
-	px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name,
-	    px_sess_peer(&h->s), status, why);
+	/* Refusals (403, 429) have their own rate-limited line. */
+	if (status != 403 && status != 429)
+		px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name,
+		    px_sess_peer(&h->s), status, why);
 	px_http_lg_start(h);
 	h->w->lg_status = status;
 	h->w->lg_body = 0;
@@ -823,9 +843,10 @@ px_http_fail(struct px_http *h, int status, const char *why)
 	    "Server: v6front/%s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %d\r\n"
-	    "Cache-Control: no-store\r\n"
+	    "Cache-Control: no-store\r\n%s"
 	    "Connection: close\r\n\r\n", status, px_http_reason(status),
-	    V6F_VERSION, blen);
+	    V6F_VERSION, blen, h->fail_hdr);
+	h->fail_hdr[0] = '\0';
 	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
 	    (h->req->meth != PX_H1_M_HEAD &&
 	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1)) {
@@ -1127,6 +1148,29 @@ px_http_status(struct px_http *h)
 }
 
 /*
+ * A new backend connection of a send_proxy backend starts with the PROXY
+ * header, before the request already queued.  Such a connection speaks for
+ * this client only, so it is never parked in the shared pool
+ * (px_http_done).  With TLS the header goes in clear before the handshake
+ * instead (px_http_pp_clear).  -1 when the session is gone.
+ */
+static int
+px_http_pp(struct px_http *h)
+{
+	uint8_t	 pp[PX_PP_OUT_MAX];
+	size_t	 n;
+
+	if (h->ssl[PX_SRV] != NULL ||
+	    (n = px_sess_pp(&h->s, h->fd[PX_CLI], pp)) == 0)
+		return (0);
+	if (px_hout_prepend(&h->out[PX_SRV], pp, n) == -1) {
+		px_http_close(&h->s, "out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Opens a backend connection.  Returns -1 when the session is gone, else 0
  * (also after queueing an error answer: the phase says which).
  */
@@ -1181,6 +1225,8 @@ px_http_connect(struct px_http *h, bool fresh)
 		return (px_http_fail(h, 503, "no TLS state for the backend"));
 	}
 	px_http_attach(h);
+	if (px_http_pp(h) == -1)
+		return (-1);
 	h->t_conn = px_now_ms();
 	h->w->lg_conn_t0 = px_now_us();
 	if (h->w->ntried < PX_TRIES_MAX)
@@ -1250,6 +1296,39 @@ px_http_idempotent(const struct px_http *h)
 static int	px_http_retry(struct px_http *);
 static int	px_http_tls_fail(struct px_http *, int);
 
+/*
+ * A source denied on the address of its PROXY header gets 403, one over
+ * limits.request_rate 429 with Retry-After (accept.c has the rules).
+ * Returns 0 to go on, 1 when an answer is queued, -1 when the session is
+ * gone.
+ */
+static int
+px_http_admit(struct px_http *h)
+{
+	const struct conf_listener	*ln = h->s.ln;
+	uint64_t			 wait;
+
+	if (h->s.deny != 0) {
+		px_lstats_get(h->s.wk, ln)->acl_denied++;
+		px_refuse_log(h->s.wk, (const struct sockaddr *)&h->s.cli_addr,
+		    "%s: %s: denied by the ACL; 403", ln->name,
+		    px_sess_peer(&h->s));
+		return (px_http_fail(h, 403, "denied by the ACL") == -1 ?
+		    -1 : 1);
+	}
+	if (ln->rate_count == 0 || h->s.slot == NULL ||
+	    (wait = px_lim_rate(h->s.lim, h->s.slot, ln->rate_count,
+	    ln->rate_period)) == 0)
+		return (0);
+	px_lstats_get(h->s.wk, ln)->rate_limited++;
+	px_refuse_log(h->s.wk, (const struct sockaddr *)&h->s.cli_addr,
+	    "%s: %s: over request_rate; 429 (next in %llu ms)", ln->name,
+	    px_sess_peer(&h->s), (unsigned long long)wait);
+	(void)snprintf(h->fail_hdr, sizeof(h->fail_hdr),
+	    "Retry-After: %llu\r\n", (unsigned long long)(wait + 999) / 1000);
+	return (px_http_fail(h, 429, "over request_rate") == -1 ? -1 : 1);
+}
+
 /* A request head was parsed; sets up its forwarding.  -1: session gone. */
 static int
 px_http_req_start(struct px_http *h, size_t hlen)
@@ -1274,6 +1353,10 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	h->t_sent = 0;
 	px_h1_reset(h->resp);
 	px_h1_resp_for(h->resp, h->req->meth);
+	if ((rc = px_http_admit(h)) != 0) {
+		in->off = hlen;
+		return (rc == -1 ? -1 : 0);
+	}
 	if (h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) {
 		rc = px_http_status(h);
 	} else {
@@ -1446,6 +1529,10 @@ px_http_head(struct px_http *h, bool *moved)
 		}
 		return (0);
 	}
+	if (h->nreq == 0 && px_accept_sniff(&h->s, in->p, in->len)) {
+		px_http_close(&h->s, "PROXY header refused");
+		return (-1);
+	}
 	px_http_lg_start(h);
 	if ((r = px_h1_parse_head(h->req, in->p, in->len)) < 0)
 		return (px_http_fail(h, h->req->err_status, h->req->err_reason));
@@ -1584,7 +1671,8 @@ px_http_done(struct px_http *h)
 	}
 	h->srv_keep = h->resp->keep_alive && !h->srv_wdead && h->req->done &&
 	    h->resp->framing != PX_H1_BODY_UNTIL_CLOSE && sin->len == 0 &&
-	    !h->eof[PX_SRV] && !px_tls_pending(h->ssl[PX_SRV]);
+	    !h->eof[PX_SRV] && !px_tls_pending(h->ssl[PX_SRV]) &&
+	    h->s.ln->backend->send_proxy == CONF_PROXY_OFF;
 	px_h1_reset(h->req);
 	if (h->srv_keep) {
 		struct px_bconn *bc = h->bc;
@@ -1738,6 +1826,30 @@ px_http_timeout(evutil_socket_t fd, short ev, void *arg)
 	px_http_run(h);
 }
 
+/*
+ * TLS to a send_proxy backend: the header is written on the connection
+ * just established, before the handshake's first byte.  A new socket
+ * takes these few bytes at once.  Returns 0 when sent (or none is due),
+ * -1 when the session is gone, 1 when an error answer is queued.
+ */
+static int
+px_http_pp_clear(struct px_http *h)
+{
+	uint8_t	 pp[PX_PP_OUT_MAX];
+	char	 why[160];
+	size_t	 n;
+	ssize_t	 w;
+
+	if (h->ssl[PX_SRV] == NULL ||
+	    (n = px_sess_pp(&h->s, h->fd[PX_CLI], pp)) == 0)
+		return (0);
+	if ((w = send(h->fd[PX_SRV], pp, n, MSG_NOSIGNAL)) == (ssize_t)n)
+		return (0);
+	(void)snprintf(why, sizeof(why), "PROXY header to %s: %s",
+	    h->srv_addr->text, w == -1 ? strerror(errno) : "short write");
+	return (px_http_fail(h, 502, why) == -1 ? -1 : 1);
+}
+
 static void
 px_http_connected(struct px_http *h)
 {
@@ -1748,6 +1860,9 @@ px_http_connected(struct px_http *h)
 		e = errno;
 	if (e != 0) {
 		if (px_http_connfail(h, e) == -1)
+			return;
+	} else if ((e = px_http_pp_clear(h)) != 0) {
+		if (e == -1)
 			return;
 	} else {
 		px_server_connect_done(h->sv, true, NULL);
@@ -2103,20 +2218,21 @@ px_http_run(struct px_http *h)
 }
 
 void
-px_http_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
-    const struct sockaddr *sa, socklen_t salen)
+px_http_start(struct px_worker *wk, const struct px_lbind *lb,
+    struct px_conn *c)
 {
 	const struct conf_listener *ln = lb->ln;
 	struct px_http		*h;
 	size_t			 evsz = event_get_struct_event_size();
 	char			*evmem;
+	int			 fd = c->fd;
 
 	if ((h = calloc(1, sizeof(*h) + 2 * evsz)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: out of memory", ln->name);
-		close(fd);
+		px_conn_close(c);
 		return;
 	}
-	px_sess_init(&h->s, PX_SESS_HTTP, wk, lb, fd, sa, salen);
+	px_sess_init(&h->s, PX_SESS_HTTP, wk, lb, c);
 	h->fd[PX_CLI] = fd;
 	h->fd[PX_SRV] = -1;
 	evmem = (char *)(h + 1);

@@ -169,11 +169,40 @@ px_lset_unref(struct px_lset *s)
 
 	if (s == NULL || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		px_lsock_unref(s->b[i].ls);
+		px_limtab_unref(s->b[i].lim);
+	}
 	free(s->b);
 	px_gen_unref(s->gen);
 	free(s);
+}
+
+/*
+ * The source table of a new bind: the one its listener already has (an
+ * earlier bind, or the same listener name in the old set, so a reload
+ * keeps counting the connections already open), else a new one.
+ */
+static int
+px_lset_lim(struct px_lset *s, const struct px_lset *old, struct px_lbind *lb)
+{
+	const struct conf_listener *ln = lb->ln;
+	size_t k;
+
+	if (ln->conn_per_source == 0 && ln->rate_count == 0)
+		return (0);
+	for (k = 0; k + 1 < s->n; k++)
+		if (s->b[k].ln == ln && s->b[k].lim != NULL) {
+			lb->lim = px_limtab_ref(s->b[k].lim);
+			return (0);
+		}
+	for (k = 0; old != NULL && k < old->n; k++)
+		if (old->b[k].lim != NULL &&
+		    strcmp(old->b[k].ln->name, ln->name) == 0) {
+			lb->lim = px_limtab_ref(old->b[k].lim);
+			return (0);
+		}
+	return ((lb->lim = px_limtab_new()) == NULL ? -1 : 0);
 }
 
 struct px_lset *
@@ -214,6 +243,12 @@ px_lset_build(struct px_gen *gen, const struct px_lset *old, int nworkers,
 				return (NULL);
 			}
 			s->n++;
+			if (px_lset_lim(s, old, lb) == -1) {
+				snprintf(err, errlen, "listener %s: out of "
+				    "memory", ln->name);
+				px_lset_unref(s);
+				return (NULL);
+			}
 		}
 	}
 	return (s);

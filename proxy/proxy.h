@@ -275,9 +275,15 @@ void	px_lsock_unref(struct px_lsock *);
  * What a worker listens on: for each listener bind of a generation, the
  * socket set and the listener config it serves.
  */
+struct px_limtab;
+
 struct px_lbind {
 	struct px_lsock			*ls;	/* counted ref */
 	const struct conf_listener	*ln;	/* borrowed from the gen */
+	struct px_limtab		*lim;	/* counted ref; NULL when the
+						   listener has no per-source
+						   limits; shared by its binds
+						   and kept across reloads */
 };
 
 struct px_lset {
@@ -305,6 +311,8 @@ struct px_lset	*px_lset_build(struct px_gen *gen, const struct px_lset *old,
 
 struct px_sess;
 TAILQ_HEAD(px_sesslist, px_sess);
+struct px_lstats;
+struct px_rlog;
 struct px_bconn;
 struct px_hwork;
 TAILQ_HEAD(px_bconnlist, px_bconn);
@@ -345,6 +353,9 @@ struct px_worker {
 	unsigned		 nhwork;	/* in hwork */
 	unsigned		 hwork_low;	/* fewest in hwork this second */
 	struct event		*hwork_trim;	/* owned; frees unused ones */
+	struct px_lstats	*lstats;	/* owned; as lset's listeners */
+	size_t			 nlstats;
+	struct px_rlog		*rlog;		/* owned; refusal log limiter */
 };
 
 /*
@@ -381,9 +392,9 @@ enum px_sess_kind {
 	PX_SESS_TCP,
 	PX_SESS_STATUS,
 	PX_SESS_HTTP,
+	PX_SESS_PROXYHDR,	/* reading a PROXY header (accept.c) */
 };
 
-/* What every session kind shares; the first member of each session struct. */
 /* An IPv4 or IPv6 socket address, in the room it needs. */
 union px_sockaddr {
 	struct sockaddr		 sa;
@@ -391,39 +402,69 @@ union px_sockaddr {
 	struct sockaddr_in6	 sin6;
 };
 
+struct px_lim;
+
+/*
+ * An accepted connection on its way to a session: the addresses it is
+ * known by (a PROXY header's once one was read) and what admission took.
+ */
+struct px_conn {
+	int			 fd;		/* owned until a start takes it */
+	struct px_gen		*gen;		/* borrowed: the lbind's gen */
+	union px_sockaddr	 cli;		/* the client */
+	union px_sockaddr	 loc;		/* what it connected to;
+						   family 0 = ask the socket */
+	struct px_limtab	*lim;		/* counted ref or NULL */
+	struct px_lim		*slot;		/* held in lim, or NULL */
+	int			 deny;		/* http: answer this status to
+						   every request (403) */
+};
+
+/* What every session kind shares; the first member of each session struct. */
 struct px_sess {
 	TAILQ_ENTRY(px_sess)	 entry;
 	enum px_sess_kind	 kind;
 	struct px_worker	*wk;		/* borrowed */
 	struct px_gen		*gen;		/* counted ref */
 	const struct conf_listener *ln;	/* borrowed from gen */
-	union px_sockaddr	 cli_addr;
+	union px_sockaddr	 cli_addr;	/* a PROXY header's, if any */
 	union px_sockaddr	 loc_addr;	/* valid if loc_known */
 	bool			 loc_known;
 	int			 fd;		/* the client socket, borrowed
 						   (owned by the session kind) */
+	int			 deny;		/* http: 403 every request */
+	struct px_limtab	*lim;		/* counted ref or NULL */
+	struct px_lim		*slot;		/* a connection counted in lim */
 	char			 peer[PX_PEERSTRLEN];	/* use px_sess_peer() */
 };
 
-/* Starts a TCP relay for an accepted socket (owns fd from now on). */
-void	px_tcp_start(struct px_worker *, const struct px_lbind *, int fd,
-	    const struct sockaddr *, socklen_t);
+/* Starts a TCP relay for an accepted connection (takes c's fd and slot). */
+void	px_tcp_start(struct px_worker *, const struct px_lbind *,
+	    struct px_conn *);
 
-/* Starts the built-in status responder on an accepted socket (owns fd). */
-void	px_status_start(struct px_worker *, const struct px_lbind *, int fd,
-	    const struct sockaddr *, socklen_t);
+/* Starts the built-in status responder (takes c's fd and slot). */
+void	px_status_start(struct px_worker *, const struct px_lbind *,
+	    struct px_conn *);
 
-/* Starts an HTTP session (mode http) for an accepted socket (owns fd). */
-void	px_http_start(struct px_worker *, const struct px_lbind *, int fd,
-	    const struct sockaddr *, socklen_t);
+/* Starts an HTTP session, mode http (takes c's fd and slot). */
+void	px_http_start(struct px_worker *, const struct px_lbind *,
+	    struct px_conn *);
 
-/* Fills the shared part of a new session and links it into the worker. */
+/*
+ * Fills the shared part of a new session from c (taking over its limit
+ * slot) and links it into the worker.
+ */
 void	px_sess_init(struct px_sess *, enum px_sess_kind, struct px_worker *,
-	    const struct px_lbind *, int fd, const struct sockaddr *,
-	    socklen_t);
+	    const struct px_lbind *, struct px_conn *);
 
 /* The client's "[v6]:port" text, formatted on first use. */
 const char *px_sess_peer(struct px_sess *);
+
+/*
+ * The address the client connected to (fd is the client socket, asked
+ * on first use); NULL if the socket cannot say.
+ */
+const struct sockaddr *px_sess_local(struct px_sess *, int fd);
 
 /* Unlinks a session from its worker and drops its gen; lets a stopping
  * worker exit when it was the last. */
@@ -449,6 +490,147 @@ void	px_http_close(struct px_sess *, const char *why);
 
 /* Closes a status session (status.c). */
 void	px_status_close(struct px_sess *, const char *why);
+
+/* ---- accepting (accept.c) ---- */
+
+/*
+ * A connection was accepted on wl: checks the ACL, reads a PROXY header
+ * when the listener takes one from this source, applies the per-source
+ * limits and starts the listener's session (owns fd from now on).
+ */
+void	px_accept(struct px_wlisten *wl, int fd, const struct sockaddr *,
+	    socklen_t);
+
+/*
+ * The first bytes read from a client not trusted for PROXY headers: true
+ * (counted and logged) if they start one on an accept_proxy listener, and
+ * the caller then closes the session.
+ */
+bool	px_accept_sniff(struct px_sess *, const void *buf, size_t len);
+
+/* Closes what a connection holds (fd, limit slot) when no session took it. */
+void	px_conn_close(struct px_conn *);
+
+/* Closes a session still reading its PROXY header. */
+void	px_ppw_close(struct px_sess *, const char *why);
+
+/*
+ * The PROXY header towards the backend for this session, if its backend
+ * sends one (fd: the client socket): its length in buf (PX_PP_OUT_MAX),
+ * 0 when none is due.
+ */
+size_t	px_sess_pp(struct px_sess *, int fd, uint8_t *buf);
+
+/* ---- the PROXY protocol (proxyproto.c) ---- */
+
+#define PX_PP_V1_MAX	107	/* a version 1 line with its CRLF */
+#define PX_PP_MAX	1024	/* the longest version 2 header taken */
+#define PX_PP_OUT_MAX	108	/* what px_pp_build writes at most */
+
+/* A parsed header. */
+struct px_pp {
+	int			 version;	/* 1 or 2 */
+	bool			 local;		/* LOCAL, UNKNOWN, not TCP:
+						   keep the socket's own */
+	struct sockaddr_storage	 src;		/* unless local */
+	struct sockaddr_storage	 dst;
+	const char		*err;		/* why, after an error */
+};
+
+/*
+ * Parses a header at the start of buf: >0 its length (pp filled), 0 when
+ * more bytes are needed (every byte so far belongs to the header), <0 when
+ * it is not a valid header (pp->err says why).
+ */
+int	px_pp_parse(struct px_pp *pp, const uint8_t *buf, size_t len);
+
+/* True if buf could be the start of a PROXY header (either version). */
+bool	px_pp_sniff(const uint8_t *buf, size_t len);
+
+/*
+ * Writes the header of a connection from src to dst (either NULL or of
+ * another family: UNKNOWN) into buf.  IPv4 and IPv4-mapped addresses go
+ * as IPv4.  Returns its length, -1 if buflen is too small.
+ */
+int	px_pp_build(enum conf_send_proxy, const struct sockaddr *src,
+	    const struct sockaddr *dst, uint8_t *buf, size_t buflen);
+
+/* ---- ACLs, per-source limits, refusals (acl.c) ---- */
+
+/*
+ * What a listener refused, in one worker, counted by that worker only (a
+ * stats reader sums the workers).  Kept across reloads by listener name.
+ */
+struct px_lstats {
+	char		 name[CONF_NAME_MAX];
+	uint64_t	 acl_denied;	/* allow/deny */
+	uint64_t	 conn_limited;	/* conn_per_source, table full */
+	uint64_t	 rate_limited;	/* request_rate */
+	uint64_t	 proxy_refused;	/* PROXY header refused or missing */
+};
+
+/* True if addr is in one of n prefixes (IPv4-mapped matches IPv4). */
+bool	px_cidr_any(const struct conf_cidr *, size_t n,
+	    const struct sockaddr *addr);
+
+/* True if the listener's allow and deny lists let addr in. */
+bool	px_acl_pass(const struct conf_listener *, const struct sockaddr *);
+
+/* A source as limits count it: an IPv4 address or an IPv6 prefix. */
+struct px_src {
+	uint8_t	b[17];		/* 4 or 6, then the masked address */
+};
+
+/* The source of addr with IPv6 cut to plen bits. */
+void	px_src_key(const struct sockaddr *addr, int plen, struct px_src *);
+
+/* A per-listener table of sources (thread-safe, bounded). */
+struct px_limtab *px_limtab_new(void);
+
+/* Takes a reference (thread-safe); returns its argument. */
+struct px_limtab *px_limtab_ref(struct px_limtab *);
+
+/* Drops a reference; frees the table at zero.  NULL is ignored. */
+void	px_limtab_unref(struct px_limtab *);
+
+/* How many sources the table holds, at most (its size cap). */
+#define PX_LIM_SOURCES_MAX	65536
+
+/*
+ * Counts a connection of src against max (0: no limit).  0: counted, *out
+ * is the slot to release; -1: src has max already; -2: the table is full
+ * of sources with open connections.
+ */
+int	px_lim_conn(struct px_limtab *, const struct px_src *, int max,
+	    struct px_lim **out);
+
+/* Releases a slot of px_lim_conn.  NULL is ignored. */
+void	px_lim_release(struct px_limtab *, struct px_lim *);
+
+/*
+ * Counts one event (an http request, a tcp connection) of a slot against
+ * count per period_ms.  0 when allowed, else the ms until one would be.
+ */
+uint64_t px_lim_rate(struct px_limtab *, struct px_lim *, uint64_t count,
+	    uint64_t period_ms);
+
+/* The worker's counters of a listener (a scratch entry if unknown). */
+struct px_lstats *px_lstats_get(struct px_worker *,
+		    const struct conf_listener *);
+
+/* Carries a worker's counters over to the listeners of cfg; -1 no memory. */
+int	px_lstats_rebuild(struct px_worker *, const struct config *cfg);
+
+/* A refusal log limiter for one worker; NULL if out of memory. */
+struct px_rlog	*px_rlog_new(void);
+
+/*
+ * Logs a refusal of a connection or request from addr at info, at most
+ * one line per source per second and a few lines per second in all; what
+ * is held back is counted and said on the next line that goes out.
+ */
+void	px_refuse_log(struct px_worker *, const struct sockaddr *addr,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- backend connections of http sessions and their pool (pool.c) ---- */
 

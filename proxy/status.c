@@ -162,18 +162,19 @@ px_status_event(struct bufferevent *bev, short what, void *arg)
 }
 
 void
-px_status_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
-    const struct sockaddr *sa, socklen_t salen)
+px_status_start(struct px_worker *wk, const struct px_lbind *lb,
+    struct px_conn *c)
 {
 	struct px_status	*st;
 	struct timeval		 tv = px_ms_tv(PX_STATUS_TIMEOUT_MS);
+	int			 fd = c->fd;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: out of memory", lb->ln->name);
-		close(fd);
+		px_conn_close(c);
 		return;
 	}
-	px_sess_init(&st->s, PX_SESS_STATUS, wk, lb, fd, sa, salen);
+	px_sess_init(&st->s, PX_SESS_STATUS, wk, lb, c);
 	if ((st->bev = bufferevent_socket_new(wk->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		px_warn("%s: %s: status", lb->ln->name, px_sess_peer(&st->s));

@@ -326,6 +326,12 @@ px_tcp_pull(struct px_tcp *t, int i)
 			px_tcp_eof(t, i);
 			return (0);
 		}
+		if (i == PX_CLI && d->bytes == 0 &&
+		    px_accept_sniff(&t->s, scratch, (size_t)n)) {
+			t->end = "cli_error";
+			px_tcp_close(&t->s, "PROXY header refused");
+			return (-1);
+		}
 		d->bytes += (uint64_t)n;
 		t->last = px_now_ms();
 		if (o == PX_CLI || t->connected) {
@@ -485,6 +491,9 @@ px_tcp_next(struct px_tcp *t, int e)
 static void
 px_tcp_connected(struct px_tcp *t, short what)
 {
+	uint8_t		pp[PX_PP_OUT_MAX];
+	size_t		pplen;
+	ssize_t		w;
 	int		e = 0;
 	socklen_t	len = sizeof(e);
 
@@ -499,6 +508,20 @@ px_tcp_connected(struct px_tcp *t, short what)
 		return;
 	}
 	px_server_connect_done(t->sv, true, NULL);
+	/*
+	 * The backend's PROXY header goes before any byte of the client.  A
+	 * socket just connected takes these few bytes at once.
+	 */
+	if ((pplen = px_sess_pp(&t->s, t->fd[PX_CLI], pp)) > 0 &&
+	    (w = send(t->fd[PX_SRV], pp, pplen, MSG_NOSIGNAL)) !=
+	    (ssize_t)pplen) {
+		px_log(CONF_LOG_INFO, "%s: %s -> %s: PROXY header not sent: %s",
+		    t->s.ln->name, px_sess_peer(&t->s), t->srv_addr->text,
+		    w == -1 ? strerror(errno) : "short write");
+		t->end = "srv_error";
+		px_tcp_close(&t->s, "PROXY header not sent");
+		return;
+	}
 	t->connected = true;
 	if (t->s.gen->alogs != NULL) {
 		struct timespec now;
@@ -583,22 +606,22 @@ px_tcp_idle(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-px_tcp_start(struct px_worker *wk, const struct px_lbind *lb, int fd,
-    const struct sockaddr *sa, socklen_t salen)
+px_tcp_start(struct px_worker *wk, const struct px_lbind *lb,
+    struct px_conn *c)
 {
 	struct px_tcp		*t;
 	struct timeval		 tv;
 	size_t			 evsz = event_get_struct_event_size();
 	char			*evmem;
-	int			 i;
+	int			 i, fd = c->fd;
 
 	/* The session and its five events in one allocation. */
 	if ((t = calloc(1, sizeof(*t) + 5 * evsz)) == NULL) {
 		px_log(CONF_LOG_ERR, "%s: out of memory", lb->ln->name);
-		close(fd);
+		px_conn_close(c);
 		return;
 	}
-	px_sess_init(&t->s, PX_SESS_TCP, wk, lb, fd, sa, salen);
+	px_sess_init(&t->s, PX_SESS_TCP, wk, lb, c);
 	t->fd[PX_CLI] = fd;
 	t->fd[PX_SRV] = -1;
 	t->connect_us = -1;

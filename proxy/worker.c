@@ -6,6 +6,7 @@
  * through an eventfd.
  */
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +24,7 @@ static void
 px_worker_accept(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	struct px_wlisten *wl = arg;
-
-	if (wl->lb->ln->mode == CONF_MODE_HTTP)
-		px_http_start(wl->wk, wl->lb, fd, sa, (socklen_t)salen);
-	else if (wl->lb->ln->backend->builtin == CONF_BUILTIN_STATUS)
-		px_status_start(wl->wk, wl->lb, fd, sa, (socklen_t)salen);
-	else
-		px_tcp_start(wl->wk, wl->lb, fd, sa, (socklen_t)salen);
+	px_accept(arg, fd, sa, (socklen_t)salen);
 }
 
 static void
@@ -90,7 +84,8 @@ px_worker_listen(struct px_worker *wk, struct px_lset *ls)
 
 	wl = calloc(ls->n ? ls->n : 1, sizeof(*wl));
 	rr = calloc(nb ? nb : 1, sizeof(*rr));
-	if (wl == NULL || rr == NULL) {
+	if (wl == NULL || rr == NULL ||
+	    px_lstats_rebuild(wk, ls->gen->cfg) == -1) {
 		px_log(CONF_LOG_ERR, "worker %d: out of memory; keeping "
 		    "generation %u", wk->idx, wk->lset ? wk->lset->gen->id : 0);
 		free(wl);
@@ -157,6 +152,8 @@ px_worker_ctl(evutil_socket_t fd, short what, void *arg)
 			nx = TAILQ_NEXT(s, entry);
 			if (s->kind == PX_SESS_HTTP)
 				px_http_stop(s);
+			else if (s->kind == PX_SESS_PROXYHDR)
+				px_ppw_close(s, "shutdown");
 		}
 	}
 	if (cmd & PX_WK_ABORT) {
@@ -202,7 +199,8 @@ px_worker_new(int idx, char *err, size_t errlen)
 		goto fail;
 	}
 	wk->scratch_len = PX_SCRATCH_LEN;
-	if ((wk->scratch = malloc(wk->scratch_len)) == NULL) {
+	if ((wk->scratch = malloc(wk->scratch_len)) == NULL ||
+	    (wk->rlog = px_rlog_new()) == NULL) {
 		snprintf(err, errlen, "worker %d: out of memory", idx);
 		goto fail;
 	}
@@ -228,6 +226,7 @@ px_worker_new(int idx, char *err, size_t errlen)
 		event_base_free(wk->base);
 	pthread_mutex_destroy(&wk->mtx);
 	free(wk->scratch);
+	free(wk->rlog);
 	free(wk);
 	return (NULL);
 }
@@ -309,23 +308,28 @@ px_worker_free(struct px_worker *wk)
 	pthread_mutex_destroy(&wk->mtx);
 	free(wk->rr);
 	free(wk->scratch);
+	free(wk->rlog);
+	free(wk->lstats);
 	free(wk);
 }
 
 void
 px_sess_init(struct px_sess *s, enum px_sess_kind kind, struct px_worker *wk,
-    const struct px_lbind *lb, int fd, const struct sockaddr *sa,
-    socklen_t salen)
+    const struct px_lbind *lb, struct px_conn *c)
 {
 	s->kind = kind;
 	s->wk = wk;
-	s->gen = px_gen_ref(wk->lset->gen);
+	s->gen = px_gen_ref(c->gen);
 	s->ln = lb->ln;
-	if (salen > sizeof(s->cli_addr))
-		salen = sizeof(s->cli_addr);
-	memcpy(&s->cli_addr, sa, salen);
-	s->loc_known = false;
-	s->fd = fd;
+	s->cli_addr = c->cli;
+	s->loc_addr = c->loc;
+	s->loc_known = c->loc.sa.sa_family != 0;
+	s->fd = c->fd;
+	s->deny = c->deny;
+	s->lim = c->lim;
+	s->slot = c->slot;
+	c->lim = NULL;
+	c->slot = NULL;
 	s->peer[0] = '\0';
 	TAILQ_INSERT_TAIL(&wk->sessions, s, entry);
 	wk->nsessions++;
@@ -341,6 +345,19 @@ px_sess_peer(struct px_sess *s)
 	return (s->peer);
 }
 
+const struct sockaddr *
+px_sess_local(struct px_sess *s, int fd)
+{
+	socklen_t len = sizeof(s->loc_addr);
+
+	if (!s->loc_known) {
+		if (getsockname(fd, &s->loc_addr.sa, &len) == -1)
+			return (NULL);
+		s->loc_known = true;
+	}
+	return (&s->loc_addr.sa);
+}
+
 void
 px_sess_fini(struct px_sess *s)
 {
@@ -350,6 +367,12 @@ px_sess_fini(struct px_sess *s)
 	wk->nsessions--;
 	px_gen_unref(s->gen);
 	s->gen = NULL;
+	if (s->lim != NULL) {
+		px_lim_release(s->lim, s->slot);
+		px_limtab_unref(s->lim);
+		s->lim = NULL;
+		s->slot = NULL;
+	}
 	if (wk->stopping && wk->nsessions == 0)
 		event_base_loopexit(wk->base, NULL);
 }
@@ -366,6 +389,9 @@ px_sess_close(struct px_sess *s, const char *why)
 		break;
 	case PX_SESS_HTTP:
 		px_http_close(s, why);
+		break;
+	case PX_SESS_PROXYHDR:
+		px_ppw_close(s, why);
 		break;
 	}
 }

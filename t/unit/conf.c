@@ -684,6 +684,9 @@ test_http(void)
 	    "    forwarded: { x_forwarded_for: false, x_forwarded_proto: false,"
 	    "\n      x_real_ip: false, forwarded: true }\n"
 	    "    trust_forwarded_from: [10.0.0.0/8, \"2001:db8::/32\"]\n"
+	    "    accept_proxy: true\n"
+	    "    allow: [\"2001:db8::/32\", 192.0.2.0/24]\n"
+	    "    deny: [\"2001:db8:bad::/48\"]\n"
 	    "  - name: web2\n"
 	    "    bind: \"[::1]:81\"\n"
 	    "    mode: http\n"
@@ -708,6 +711,11 @@ test_http(void)
 	is_int((long long)l->ntrust, 2, "two trusted prefixes");
 	is_int(l->trust[1].family, AF_INET6, "trust[1] IPv6");
 	is_int(l->trust[1].plen, 32, "trust[1] /32");
+	ok(l->accept_proxy, "accept_proxy");
+	is_int((long long)l->nallow, 2, "two allowed prefixes");
+	is_int(l->allow[1].family, AF_INET, "allow[1] IPv4");
+	is_int((long long)l->ndeny, 1, "one denied prefix");
+	is_int(l->deny[0].plen, 48, "deny[0] /48");
 	is_int((long long)l->backend->connect_timeout, 2000, "connect");
 	is_int((long long)l->backend->response_timeout, 45000, "response");
 	is_int(l->backend->pool_max_idle, 0, "pool max_idle");
@@ -730,6 +738,54 @@ test_http(void)
 	is_int(l->backend->pool_max_idle, 128, "pool max_idle default 128");
 	is_int((long long)l->backend->pool_idle_timeout, 30000,
 	    "pool idle_timeout default 30s");
+	ok(!l->accept_proxy && l->nallow == 0 && l->ndeny == 0,
+	    "no accept_proxy, allow or deny by default");
+	ok(l->conn_per_source == 0 && l->rate_count == 0 &&
+	    l->source_prefix == 64, "no per-source limits, /64 by default");
+	is_int(l->backend->send_proxy, CONF_PROXY_OFF, "send_proxy default off");
+	conf_unref(cfg);
+	conf_errs_free(&errs);
+}
+
+/* PROXY protocol, ACLs and per-source limits on a tcp listener. */
+static void
+test_sources(void)
+{
+	struct conf_errs errs = { NULL, 0 };
+	const struct conf_listener *l;
+	struct config *cfg;
+
+	cfg = load("listeners:\n"
+	    "  - name: ssh\n"
+	    "    bind: \"[::1]:22\"\n"
+	    "    backend: { servers: [\"127.0.0.1:2\"], send_proxy: v2 }\n"
+	    "    accept_proxy: true\n"
+	    "    trust_forwarded_from: [127.0.0.1/32]\n"
+	    "    deny: [\"::ffff:0:0/96\"]\n"
+	    "    limits: { conn_per_source: 4, request_rate: 10/s,\n"
+	    "      source_prefix: 56 }\n"
+	    "  - name: b\n"
+	    "    bind: \"[::1]:23\"\n"
+	    "    backend: { servers: [\"127.0.0.1:2\"], send_proxy: v1 }\n"
+	    "    limits: { request_rate: 100/10m }\n", &errs);
+	if (!ok(cfg != NULL, "tcp listeners with sources keys load")) {
+		if (errs.n > 0)
+			diag("%s", errs.msg[0]);
+		conf_errs_free(&errs);
+		return;
+	}
+	l = &cfg->listeners[0];
+	is_int(l->backend->send_proxy, CONF_PROXY_V2, "send_proxy v2");
+	ok(l->accept_proxy && l->ntrust == 1, "accept_proxy with a trust list");
+	is_int((long long)l->ndeny, 1, "deny list");
+	is_int(l->conn_per_source, 4, "conn_per_source");
+	is_int((long long)l->rate_count, 10, "request_rate count");
+	is_int((long long)l->rate_period, 1000, "request_rate 10/s period");
+	is_int(l->source_prefix, 56, "source_prefix");
+	l = &cfg->listeners[1];
+	is_int(l->backend->send_proxy, CONF_PROXY_V1, "send_proxy v1");
+	is_int((long long)l->rate_count, 100, "request_rate 100/10m count");
+	is_int((long long)l->rate_period, 600000, "request_rate 10m period");
 	conf_unref(cfg);
 	conf_errs_free(&errs);
 }
@@ -912,7 +968,8 @@ static const struct bad bad_rows[] = {
 	    "    backend: {builtin: status}\n    bnid: 1\n",
 	    "t.yaml:5:5: listeners[0].bnid: unknown key; expected one of "
 	    "name, bind, mode, backend, v6only, freebind, backlog, buffer, "
-	    "timeouts, limits, forwarded, trust_forwarded_from, access_log, tls", 1 },
+	    "timeouts, limits, forwarded, trust_forwarded_from, access_log, "
+	    "accept_proxy, allow, deny, tls", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n    timeouts: {client_header: 1s}\n",
 	    "t.yaml:5:15: listeners[0].timeouts: client_header and client_body "
@@ -1025,7 +1082,7 @@ static const struct bad bad_rows[] = {
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    balanse: rr\n", "t.yaml:5:5: backends.b.balanse: unknown key; "
 	    "expected one of servers, builtin, timeouts, pool, resolve_every, "
-	    "balance, source_prefix, retries, health, tls", 1 },
+	    "balance, source_prefix, retries, health, send_proxy, tls", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
 	    "    timeouts: {first_byte: 1s}\n", "t.yaml:5:16: "
@@ -1216,12 +1273,57 @@ static const struct bad bad_rows[] = {
 	/* mode http keys */
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n    limits: {header_size: 8k}\n",
-	    "t.yaml:5:13: listeners[0].limits: needs mode: http", 1 },
+	    "t.yaml:5:27: listeners[0].limits.header_size: needs mode: http",
+	    1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: status}\n"
 	    "    trust_forwarded_from: [10.0.0.0/8]\n",
-	    "t.yaml:5:27: listeners[0].trust_forwarded_from: needs mode: http",
+	    "t.yaml:5:27: listeners[0].trust_forwarded_from: needs mode: http "
+	    "or accept_proxy", 1 },
+	/* PROXY protocol, ACLs, per-source limits */
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    accept_proxy: yes\n",
+	    "t.yaml:5:19: listeners[0].accept_proxy: expected true or false",
 	    1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {servers: [\"127.0.0.1:1\"], send_proxy: v3}\n",
+	    "t.yaml:4:53: listeners[0].backend.send_proxy: expected one of off, "
+	    "v1, v2", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    allow: [\"2001:db8::1/32\"]\n",
+	    "t.yaml:5:13: listeners[0].allow[0]: host bits set; did you mean "
+	    "2001:db8::/32?", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    deny: 10.0.0.0/8\n",
+	    "t.yaml:5:11: listeners[0].deny: expected a sequence", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    deny: [nowhere]\n",
+	    "t.yaml:5:12: listeners[0].deny[0]: expected a prefix like "
+	    "2001:db8::/32 or 192.0.2.0/24", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    limits: {conn_per_source: 0}\n",
+	    "t.yaml:5:31: listeners[0].limits.conn_per_source: conn_per_source "
+	    "0 not in 1-1000000", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    limits: {source_prefix: 129}\n",
+	    "t.yaml:5:29: listeners[0].limits.source_prefix: source_prefix 129 "
+	    "not in 1-128", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    limits: {request_rate: 100}\n",
+	    "t.yaml:5:28: listeners[0].limits.request_rate: expected a rate like "
+	    "100/10s", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    limits: {request_rate: 0/1s}\n",
+	    "t.yaml:5:28: listeners[0].limits.request_rate: expected a rate like "
+	    "100/10s: count not in 1-1000000", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    limits: {request_rate: 5/100ms}\n",
+	    "t.yaml:5:28: listeners[0].limits.request_rate: expected a rate like "
+	    "100/10s: period not in 1s-1d", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: status}\n    limits: {request_rate: 5/1x}\n",
+	    "t.yaml:5:28: listeners[0].limits.request_rate: expected a rate like "
+	    "100/10s: expected a duration like 250ms, 5s, 10m", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
 	    "    backend: {builtin: status}\n    limits: {header_size: 512}\n",
 	    "t.yaml:6:27: listeners[0].limits.header_size: header_size 512 not "
@@ -1241,8 +1343,8 @@ static const struct bad bad_rows[] = {
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
 	    "    backend: {builtin: status}\n    limits: {header_lines: 5}\n",
 	    "t.yaml:6:14: listeners[0].limits.header_lines: unknown key; "
-	    "expected one of header_size, header_count, uri_length, body_size",
-	    1 },
+	    "expected one of header_size, header_count, uri_length, body_size, "
+	    "conn_per_source, request_rate, source_prefix", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
 	    "    backend: {builtin: status}\n    forwarded: {x_real_ip: yes}\n",
 	    "t.yaml:6:28: listeners[0].forwarded.x_real_ip: expected true or "
@@ -1817,6 +1919,7 @@ main(void)
 	test_full();
 	test_defaults();
 	test_http();
+	test_sources();
 	test_bad();
 	test_many();
 	test_files();

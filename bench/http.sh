@@ -465,22 +465,10 @@ run_idle() {
 
 # ---------------------------------------------------------------- main
 
-# The run uses a copy of v6front taken now, so a build landing in the tree
-# mid-run cannot mix two binaries in one table.
-V6F_RUN=$OUT/bin/v6front
-V6F_ID=
-if [[ " ${PROXIES[*]} " == *" v6front "* ]]; then
-	if ! cp -p "$V6F_BIN" "$V6F_RUN" || ! "$V6F_RUN" -V >/dev/null 2>&1; then
-		die "cannot copy and run $V6F_BIN (being rebuilt?)"
-	fi
-	V6F_ID=$(v6f_id "$V6F_RUN")
-fi
+v6f_snapshot
 
 {
-	echo "date: $(date -Is)"
-	echo "host: $(uname -srm), $NCPU CPUs: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
-	echo "v6front: $V6F_BIN $V6F_ID"
-	echo "haproxy: $(haproxy -v 2>/dev/null | head -1)"
+	env_head
 	echo "nginx: $(nginx -v 2>&1 | head -1)"
 	echo "wrk: $(dpkg-query -W -f='${Version}' wrk 2>/dev/null)"
 	echo "rounds: $ROUNDS; secs: $SECS; proxies: ${PROXIES[*]}; tests: ${TESTS[*]}"

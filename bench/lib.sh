@@ -171,3 +171,24 @@ v6f_id() {
 	echo "($("$1" -V 2>&1 | head -1), built $(date -r "$1" '+%F %T')," \
 	    "sha256 $(sha256sum <"$1" | cut -c1-12))"
 }
+
+# v6f_snapshot: when PROXIES has v6front, copies V6F_BIN to OUT/bin so that
+# a build landing in the tree mid-run cannot mix two binaries in one table;
+# sets V6F_RUN (the copy) and V6F_ID (what it is).
+v6f_snapshot() {
+	V6F_RUN=$OUT/bin/v6front
+	V6F_ID=
+	[[ " ${PROXIES[*]} " == *" v6front "* ]] || return 0
+	if ! cp -p "$V6F_BIN" "$V6F_RUN" || ! "$V6F_RUN" -V >/dev/null 2>&1; then
+		die "cannot copy and run $V6F_BIN (being rebuilt?)"
+	fi
+	V6F_ID=$(v6f_id "$V6F_RUN")
+}
+
+# env_head: the first lines of env.txt, common to every driver.
+env_head() {
+	echo "date: $(date -Is)"
+	echo "host: $(uname -srm), $NCPU CPUs: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+	echo "v6front: $V6F_BIN $V6F_ID"
+	echo "haproxy: $(haproxy -v 2>/dev/null | head -1)"
+}

@@ -413,20 +413,10 @@ if [ "$WAIT_QUIET" = 1 ]; then
 	    echo "tcp.sh: still busy after 30 min; measuring anyway" >&2
 fi
 
-V6F_RUN=$OUT/bin/v6front
-V6F_ID=
-if [[ " ${PROXIES[*]} " == *" v6front "* ]]; then
-	if ! cp -p "$V6F_BIN" "$V6F_RUN" || ! "$V6F_RUN" -V >/dev/null 2>&1; then
-		die "cannot copy and run $V6F_BIN (being rebuilt?)"
-	fi
-	V6F_ID=$(v6f_id "$V6F_RUN")
-fi
+v6f_snapshot
 
 {
-	echo "date: $(date -Is)"
-	echo "host: $(uname -srm), $NCPU CPUs: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
-	echo "v6front: $V6F_BIN $V6F_ID"
-	echo "haproxy: $(haproxy -v 2>/dev/null | head -1)"
+	env_head
 	echo "6tunnel: $(dpkg-query -W -f='${Version}' 6tunnel 2>/dev/null)"
 	echo "iperf3: $(iperf3 --version 2>/dev/null | head -1)"
 	echo "rounds: $ROUNDS; proxies: ${PROXIES[*]}; tests: ${TESTS[*]}"

@@ -460,6 +460,7 @@ px_backend_init(struct px_gen *g, char *err, size_t errlen)
 
 		pb->conf = b;
 		pb->idx = i;
+		pb->gen = g;
 		for (j = 0, nn = 0; j < b->nservers; j++)
 			if (!b->servers[j].literal)
 				nn++;

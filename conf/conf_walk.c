@@ -456,6 +456,67 @@ conf_enter(struct conf_cx *cx, const struct conf_map *m, const char *key,
 	return (v);
 }
 
+/* The shape of a typed list, for conf_walk_seq. */
+struct conf_seq {
+	size_t		 size;		/* of one element */
+	size_t		 min;		/* fewer items is an error */
+	const char	*few;		/* the message for fewer than min */
+	const char	*notseq;	/* the message for anything else */
+	bool		 scalar;	/* one scalar stands for a list of one */
+	/* Optional: runs before any item, -1 stops the walk. */
+	int		(*start)(struct conf_cx *, void *arr, size_t n);
+	/* Fills one element from the item's node; i is its index. */
+	void		(*item)(struct conf_cx *, const struct conf_node *,
+			    void *elem, size_t i, void *arg);
+};
+
+/*
+ * Walks a list into a new array of zeroed elements, one per item, each
+ * under the path "[i]".  Returns the array (owned by the caller, even when
+ * an item failed) and sets *np; NULL for an error (reported), no items or
+ * no memory (cx->oom).
+ */
+static void *
+conf_walk_seq(struct conf_cx *cx, const struct conf_node *n,
+    const struct conf_seq *sq, void *arg, size_t *np)
+{
+	char *arr;
+	size_t i, cnt;
+
+	if (conf_node_ok(cx, n) == -1)
+		return (NULL);
+	if (n->kind == CONF_N_SEQ)
+		cnt = n->nkids;
+	else if (sq->scalar && n->kind == CONF_N_SCALAR && !conf_node_null(n))
+		cnt = 1;
+	else {
+		conf_err(cx, n, "%s", sq->notseq);
+		return (NULL);
+	}
+	if (cnt < sq->min) {
+		conf_err(cx, n, "%s", sq->few);
+		return (NULL);
+	}
+	if (cnt == 0)
+		return (NULL);
+	if ((arr = calloc(cnt, sq->size)) == NULL) {
+		cx->oom = true;
+		return (NULL);
+	}
+	*np = cnt;
+	if (sq->start != NULL && sq->start(cx, arr, cnt) == -1)
+		return (arr);
+	for (i = 0; i < cnt; i++) {
+		/* One string is a list of one: the path says [0]. */
+		size_t mark = conf_path_idx(cx, i);
+
+		sq->item(cx, n->kind == CONF_N_SEQ ? n->kids[i] : n,
+		    arr + i * sq->size, i, arg);
+		conf_path_pop(cx, mark);
+	}
+	return (arr);
+}
+
 /* Appends a backend with its defaults; returns its index, or -1. */
 static ssize_t
 conf_backend_add(struct conf_cx *cx)
@@ -537,32 +598,23 @@ conf_walk_server(struct conf_cx *cx, const struct conf_node *n,
 }
 
 static void
+conf_item_server(struct conf_cx *cx, const struct conf_node *n, void *elem,
+    size_t i, void *arg)
+{
+	conf_walk_server(cx, n, elem);
+}
+
+static void
 conf_walk_servers(struct conf_cx *cx, const struct conf_node *n,
     struct conf_backend *b)
 {
-	size_t i;
+	static const struct conf_seq seq = {
+		.size = sizeof(struct conf_server), .min = 1,
+		.few = "expected at least one server",
+		.notseq = "expected a sequence", .item = conf_item_server,
+	};
 
-	if (conf_node_ok(cx, n) == -1)
-		return;
-	if (n->kind != CONF_N_SEQ) {
-		conf_err(cx, n, "expected a sequence");
-		return;
-	}
-	if (n->nkids == 0) {
-		conf_err(cx, n, "expected at least one server");
-		return;
-	}
-	if ((b->servers = calloc(n->nkids, sizeof(*b->servers))) == NULL) {
-		cx->oom = true;
-		return;
-	}
-	b->nservers = n->nkids;
-	for (i = 0; i < n->nkids; i++) {
-		size_t mark = conf_path_idx(cx, i);
-
-		conf_walk_server(cx, n->kids[i], &b->servers[i]);
-		conf_path_pop(cx, mark);
-	}
+	b->servers = conf_walk_seq(cx, n, &seq, NULL, &b->nservers);
 }
 
 /* An HTTP check target: origin-form, visible ASCII only. */
@@ -754,41 +806,37 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 	}
 }
 
-/* `resolvers: ["127.0.0.1:53", "[2001:db8::53]:53"]`: DNS servers. */
+/* One resolver, "127.0.0.1:53" or "[2001:db8::53]:53". */
 static void
-conf_walk_resolvers(struct conf_cx *cx, const struct conf_node *n)
+conf_item_resolver(struct conf_cx *cx, const struct conf_node *n, void *elem,
+    size_t i, void *arg)
 {
 	char err[CONF_ERR_LEN];
 	const char *s;
 	uint16_t port;
 	bool literal;
-	size_t i, mark;
 
-	if (conf_node_ok(cx, n) == -1)
-		return;
-	if (n->kind != CONF_N_SEQ || n->nkids == 0) {
-		conf_err(cx, n, "expected a sequence of addresses like "
-		    "\"127.0.0.1:53\"");
-		return;
-	}
-	if ((cx->cfg->resolvers = calloc(n->nkids,
-	    sizeof(*cx->cfg->resolvers))) == NULL) {
-		cx->oom = true;
-		return;
-	}
-	for (i = 0; i < n->nkids; i++) {
-		mark = conf_path_idx(cx, i);
-		if ((s = conf_val_str(cx, n->kids[i], "expected an address "
-		    "like \"127.0.0.1:53\"")) != NULL) {
-			if (conf_hostport(s, false, NULL, 0, &port, &literal,
-			    &cx->cfg->resolvers[cx->cfg->nresolvers], err,
-			    sizeof(err)) == -1)
-				conf_err(cx, n->kids[i], "%s", err);
-			else
-				cx->cfg->nresolvers++;
-		}
-		conf_path_pop(cx, mark);
-	}
+	if ((s = conf_val_str(cx, n, "expected an address like "
+	    "\"127.0.0.1:53\"")) != NULL &&
+	    conf_hostport(s, false, NULL, 0, &port, &literal, elem, err,
+	    sizeof(err)) == -1)
+		conf_err(cx, n, "%s", err);
+}
+
+/* `resolvers: ["127.0.0.1:53", "[2001:db8::53]:53"]`: DNS servers. */
+static void
+conf_walk_resolvers(struct conf_cx *cx, const struct conf_node *n)
+{
+	static const struct conf_seq seq = {
+		.size = sizeof(struct conf_sockaddr), .min = 1,
+		.few = "expected a sequence of addresses like \"127.0.0.1:53\"",
+		.notseq = "expected a sequence of addresses like "
+		    "\"127.0.0.1:53\"",
+		.item = conf_item_resolver,
+	};
+
+	cx->cfg->resolvers = conf_walk_seq(cx, n, &seq, NULL,
+	    &cx->cfg->nresolvers);
 }
 
 static void
@@ -867,15 +915,16 @@ conf_bind_add(struct conf_cx *cx, size_t li, size_t bi,
 	}
 }
 
-/* One bind address, listeners[li].bind[bi]. */
+/* One bind address into sa, listeners[*li].bind[bi]. */
 static void
-conf_walk_bind_one(struct conf_cx *cx, const struct conf_node *n, size_t li,
-    size_t bi)
+conf_item_bind(struct conf_cx *cx, const struct conf_node *n, void *sa_,
+    size_t bi, void *li_)
 {
 	static const uint8_t mapped[12] = {
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 	};
-	struct conf_sockaddr *sa = &cx->cfg->listeners[li].bind[bi];
+	struct conf_sockaddr *sa = sa_;
+	size_t li = *(const size_t *)li_;
 	struct sockaddr_in6 sin6;
 	char err[CONF_ERR_LEN];
 	const char *s;
@@ -904,36 +953,15 @@ conf_walk_bind_one(struct conf_cx *cx, const struct conf_node *n, size_t li,
 static void
 conf_walk_bind(struct conf_cx *cx, const struct conf_node *n, size_t li)
 {
+	static const struct conf_seq seq = {
+		.size = sizeof(struct conf_sockaddr), .min = 1,
+		.few = "expected at least one address",
+		.notseq = "expected a string or a sequence of strings",
+		.scalar = true, .item = conf_item_bind,
+	};
 	struct conf_listener *l = &cx->cfg->listeners[li];
-	size_t i, cnt;
 
-	if (conf_node_ok(cx, n) == -1)
-		return;
-	if (n->kind == CONF_N_SEQ)
-		cnt = n->nkids;
-	else if (n->kind == CONF_N_SCALAR && !conf_node_null(n))
-		cnt = 1;
-	else {
-		conf_err(cx, n, "expected a string or a sequence of strings");
-		return;
-	}
-	if (cnt == 0) {
-		conf_err(cx, n, "expected at least one address");
-		return;
-	}
-	if ((l->bind = calloc(cnt, sizeof(*l->bind))) == NULL) {
-		cx->oom = true;
-		return;
-	}
-	l->nbind = cnt;
-	for (i = 0; i < cnt; i++) {
-		/* One string is a list of one: the path says bind[0]. */
-		size_t mark = conf_path_idx(cx, i);
-
-		conf_walk_bind_one(cx, n->kind == CONF_N_SEQ ? n->kids[i] : n,
-		    li, i);
-		conf_path_pop(cx, mark);
-	}
+	l->bind = conf_walk_seq(cx, n, &seq, &li, &l->nbind);
 }
 
 static void
@@ -1143,35 +1171,28 @@ conf_walk_forwarded(struct conf_cx *cx, const struct conf_node *n,
  * *out (owned by the listener) and *nout.
  */
 static void
-conf_walk_cidrs(struct conf_cx *cx, const struct conf_node *n,
-    struct conf_cidr **out, size_t *nout)
+conf_item_cidr(struct conf_cx *cx, const struct conf_node *n, void *elem,
+    size_t i, void *arg)
 {
 	char err[CONF_ERR_LEN];
 	const char *s;
-	size_t i;
 
-	if (conf_node_ok(cx, n) == -1)
-		return;
-	if (n->kind != CONF_N_SEQ) {
-		conf_err(cx, n, "expected a sequence");
-		return;
-	}
-	if (n->nkids == 0)
-		return;
-	if ((*out = calloc(n->nkids, sizeof(**out))) == NULL) {
-		cx->oom = true;
-		return;
-	}
-	*nout = n->nkids;
-	for (i = 0; i < n->nkids; i++) {
-		size_t mark = conf_path_idx(cx, i);
+	if ((s = conf_val_str(cx, n, "expected a prefix like 2001:db8::/32 or "
+	    "192.0.2.0/24")) != NULL &&
+	    conf_parse_cidr(s, elem, err, sizeof(err)) == -1)
+		conf_err(cx, n, "%s", err);
+}
 
-		if ((s = conf_val_str(cx, n->kids[i], "expected a prefix like "
-		    "2001:db8::/32 or 192.0.2.0/24")) != NULL &&
-		    conf_parse_cidr(s, &(*out)[i], err, sizeof(err)) == -1)
-			conf_err(cx, n->kids[i], "%s", err);
-		conf_path_pop(cx, mark);
-	}
+static void
+conf_walk_cidrs(struct conf_cx *cx, const struct conf_node *n,
+    struct conf_cidr **out, size_t *nout)
+{
+	static const struct conf_seq seq = {
+		.size = sizeof(struct conf_cidr), .min = 0,
+		.notseq = "expected a sequence", .item = conf_item_cidr,
+	};
+
+	*out = conf_walk_seq(cx, n, &seq, NULL, nout);
 }
 
 static char *
@@ -1559,30 +1580,24 @@ conf_walk_listener(struct conf_cx *cx, const struct conf_node *n, size_t li)
 			    cx->binds[i].id);
 }
 
-static void
-conf_walk_listeners(struct conf_cx *cx, const struct conf_node *n)
+/*
+ * The walk of listeners[li] reaches it through cx->cfg: the array and
+ * the defaults must be in place before the first item.
+ */
+static int
+conf_start_listeners(struct conf_cx *cx, void *arr, size_t cnt)
 {
 	struct config *cfg = cx->cfg;
 	struct conf_listener *l;
 	size_t i;
 
-	if (conf_node_ok(cx, n) == -1)
-		return;
-	if (n->kind != CONF_N_SEQ) {
-		conf_err(cx, n, "expected a sequence");
-		return;
-	}
-	if (n->nkids == 0) {
-		conf_err(cx, n, "expected at least one listener");
-		return;
-	}
-	if ((cfg->listeners = calloc(n->nkids, sizeof(*l))) == NULL ||
-	    (cx->lx = calloc(n->nkids, sizeof(*cx->lx))) == NULL) {
+	cfg->listeners = arr;
+	cfg->nlisteners = cnt;
+	if ((cx->lx = calloc(cnt, sizeof(*cx->lx))) == NULL) {
 		cx->oom = true;
-		return;
+		return (-1);
 	}
-	cfg->nlisteners = n->nkids;
-	for (i = 0; i < n->nkids; i++) {
+	for (i = 0; i < cnt; i++) {
 		l = &cfg->listeners[i];
 		l->mode = CONF_MODE_TCP;
 		l->v6only = true;
@@ -1601,12 +1616,28 @@ conf_walk_listeners(struct conf_cx *cx, const struct conf_node *n)
 		l->fwd_rfc7239 = false;
 		l->source_prefix = 64;
 	}
-	for (i = 0; i < n->nkids; i++) {
-		size_t mark = conf_path_idx(cx, i);
+	return (0);
+}
 
-		conf_walk_listener(cx, n->kids[i], i);
-		conf_path_pop(cx, mark);
-	}
+static void
+conf_item_listener(struct conf_cx *cx, const struct conf_node *n, void *elem,
+    size_t li, void *arg)
+{
+	conf_walk_listener(cx, n, li);
+}
+
+static void
+conf_walk_listeners(struct conf_cx *cx, const struct conf_node *n)
+{
+	static const struct conf_seq seq = {
+		.size = sizeof(struct conf_listener), .min = 1,
+		.few = "expected at least one listener",
+		.notseq = "expected a sequence",
+		.start = conf_start_listeners, .item = conf_item_listener,
+	};
+
+	cx->cfg->listeners = conf_walk_seq(cx, n, &seq, NULL,
+	    &cx->cfg->nlisteners);
 }
 
 /* An IPv6 address with a prefix length; host bits are allowed. */
@@ -1639,9 +1670,10 @@ conf_walk_tunaddr(struct conf_cx *cx, const struct conf_node *n,
 }
 
 static void
-conf_walk_route(struct conf_cx *cx, const struct conf_node *n,
-    struct conf_cidr *c)
+conf_item_route(struct conf_cx *cx, const struct conf_node *n, void *elem,
+    size_t i, void *arg)
 {
+	struct conf_cidr *c = elem;
 	char err[CONF_ERR_LEN];
 	const char *s;
 
@@ -1658,27 +1690,12 @@ static void
 conf_walk_routes(struct conf_cx *cx, const struct conf_node *n,
     struct conf_tunnel *t)
 {
-	size_t i;
+	static const struct conf_seq seq = {
+		.size = sizeof(struct conf_cidr), .min = 0,
+		.notseq = "expected a sequence", .item = conf_item_route,
+	};
 
-	if (conf_node_ok(cx, n) == -1)
-		return;
-	if (n->kind != CONF_N_SEQ) {
-		conf_err(cx, n, "expected a sequence");
-		return;
-	}
-	if (n->nkids == 0)
-		return;
-	if ((t->routes = calloc(n->nkids, sizeof(*t->routes))) == NULL) {
-		cx->oom = true;
-		return;
-	}
-	t->nroutes = n->nkids;
-	for (i = 0; i < n->nkids; i++) {
-		size_t mark = conf_path_idx(cx, i);
-
-		conf_walk_route(cx, n->kids[i], &t->routes[i]);
-		conf_path_pop(cx, mark);
-	}
+	t->routes = conf_walk_seq(cx, n, &seq, NULL, &t->nroutes);
 }
 
 /* Linux takes "." and ".." as interface names, then cannot use them. */

@@ -136,19 +136,12 @@ SKIP: {
 	skip 'needs root for a network namespace with several IPv6 /64s', 1
 	    if $> != 0;
 	my $net = V6FNet->new;
-	$net->add_ns('acl');
-	my $ns = $net->ns('acl');
-	for my $a ('2001:db8:1::1', '2001:db8:1::2', '2001:db8:bad::1',
-	    '2001:db8:bad::2', '2001:db8:2::1') {
-		$net->ip('-n', $ns, 'addr', 'add', "$a/64", 'dev', 'lo',
-		    'nodad');
-	}
-	my $nbe = V6F::in_netns($ns, sub { start_backend(host => '::1',
-	    handler => sub {
+	my ($ns, $nbe) = $net->sources('acl', sub {
 		my ($c) = @_;
 		write_file("$dir/conn.$$", 'x');
 		syswrite($c, "hi\n");
-	}) });
+	}, '2001:db8:1::1', '2001:db8:1::2', '2001:db8:bad::1',
+	    '2001:db8:bad::2', '2001:db8:2::1');
 	my $p = free_port();
 	my $nbp = $nbe->port;
 	my $nd = $net->daemon('acl', name => 'ns', yaml => <<"EOF");

@@ -159,19 +159,12 @@ SKIP: {
 	skip 'needs root for a network namespace with several IPv6 /64s', 1
 	    if $> != 0;
 	my $net = V6FNet->new;
-	$net->add_ns('lim');
-	my $ns = $net->ns('lim');
-	for my $a ('2001:db8:1::1', '2001:db8:1::2', '2001:db8:1::3',
-	    '2001:db8:2::1', '2001:db8:3::1') {
-		$net->ip('-n', $ns, 'addr', 'add', "$a/64", 'dev', 'lo',
-		    'nodad');
-	}
-	my $nbe = V6F::in_netns($ns, sub { start_backend(host => '::1',
-	    handler => sub {
+	my ($ns, $nbe) = $net->sources('lim', sub {
 		my ($c) = @_;
 		syswrite($c, "hi\n");
 		read_all($c, 60);
-	}) });
+	}, '2001:db8:1::1', '2001:db8:1::2', '2001:db8:1::3',
+	    '2001:db8:2::1', '2001:db8:3::1');
 	my $p = free_port();
 	my $nbp = $nbe->port;
 	my $nd = $net->daemon('lim', name => 'ns', yaml => <<"EOF");

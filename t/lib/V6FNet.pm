@@ -14,6 +14,10 @@
 #
 # Namespaces are named v6f<PID>-<role>, so runs never clash, and the
 # veth pairs are created directly inside them.
+#
+# sources() makes a lone namespace for the listener tests (t/7NN-*.t) that
+# need clients in several IPv6 /64s: the addresses on its loopback, and a
+# backend on [::1] inside it.
 package V6FNet;
 
 use strict;
@@ -173,6 +177,21 @@ tunnel:
   mtu: $mtu
   echo_interval: $echo
 EOF
+}
+
+# Namespace $role with each of @addrs as a /64 on its loopback (no DAD
+# wait), and start_backend(host => '::1', handler => $handler) inside it.
+# Returns the namespace's name and the backend; the backend stops by PID
+# when its object goes or the test ends, the namespace at cleanup.
+sub sources {
+	my ($net, $role, $handler, @addrs) = @_;
+	$net->add_ns($role);
+	my $ns = $net->ns($role);
+	$net->ip('-n', $ns, 'addr', 'add', "$_/64", 'dev', 'lo', 'nodad')
+	    for @addrs;
+	my $be = V6F::in_netns($ns, sub {
+		V6F::start_backend(host => '::1', handler => $handler) });
+	return ($ns, $be);
 }
 
 # start_daemon inside namespace $role; the daemon is stopped at cleanup

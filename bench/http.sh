@@ -72,41 +72,22 @@ EOF
 OUT=/nonexistent
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) ROUNDS=1 ;;
-	--rounds | --secs)
+	--secs)
 		[[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] ||
-		    die "$1 needs a positive number"
-		[ "$1" = --rounds ] && ROUNDS=$2 || SECS=$2
+		    die "--secs needs a positive number"
+		SECS=$2
 		shift
-		;;
-	--only)
-		[ $# -ge 2 ] || die "--only needs a list"
-		IFS=', ' read -r -a PROXIES <<<"$2"
-		shift
-		;;
-	--tests)
-		[ $# -ge 2 ] || die "--tests needs a list"
-		IFS=', ' read -r -a TESTS <<<"$2"
-		shift
-		;;
-	-h | --help)
-		usage
-		exit 0
 		;;
 	*)
-		usage >&2
-		exit 2
+		std_opt "$@"
+		shift $((NSHIFT - 1))
 		;;
 	esac
 	shift
 done
 
-for p in "${PROXIES[@]}"; do
-	case $p in v6front | haproxy | nginx) ;; *) die "unknown proxy: $p" ;; esac
-done
-for t in "${TESTS[@]}"; do
-	case $t in ka | close | 64k | idle) ;; *) die "unknown test: $t" ;; esac
-done
+check_names proxy "v6front haproxy nginx" "${PROXIES[@]}"
+check_names test "ka close 64k idle" "${TESTS[@]}"
 
 # ---------------------------------------------------------------- checks
 
@@ -209,14 +190,7 @@ start_proxy() {
 	local name=$1 pport=$2 bport=$3 log=$4 cfg alog=$OUT/log/$4-access.log
 	case $name in
 	v6front)
-		# notice, not warning: the "ready:" line is a notice.
-		cfg=$OUT/cfg/v6front-$pport.yaml
-		cat >"$cfg" <<EOF
-workers: 1
-log_level: notice
-listeners:
-  - name: bench
-    bind: "[::1]:$pport"
+		start_v6front "$pport" "$log" <<EOF
     mode: http
     backend: be
     timeouts: { client_idle: 10m }
@@ -226,9 +200,6 @@ backends:
     servers: ["127.0.0.1:$bport"]${V6F_MAX_IDLE:+
     pool: { max_idle: $V6F_MAX_IDLE \}}
 EOF
-		start_bg "$PROXY_CPU" "$log" "$V6F_RUN" -c "$cfg"
-		PROXY_PID=$BG_PID
-		wait_for 10 grep -qs 'ready:' "$OUT/log/$log.err"
 		;;
 	haproxy)
 		# haproxy logs through syslog; "log stdout" is the way to a
@@ -285,50 +256,10 @@ EOF
 		PROXY_PID=$BG_PID
 		;;
 	esac
-	if ! wait_for 10 listening "$pport" || ! alive "$PROXY_PID"; then
-		echo "http.sh: $name did not start; $OUT/log/$log.err:" >&2
-		tail -5 "$OUT/log/$log.err" "$OUT/log/$log-error.log" \
-		    2>/dev/null >&2
-		stop_pid "$PROXY_PID"
-		return 1
-	fi
-	return 0
-}
-
-# Fresh backend and proxy on fresh ports; sets PPORT, PROXY_PID, BE_PID.
-setup() {
-	local name=$1 test=$2
-	start_backend "r$ROUND-$test-$name-backend" || return 1
-	alloc_port
-	PPORT=$PORT
-	start_proxy "$name" "$PPORT" "$BPORT" "r$ROUND-$test-$name" || {
-		stop_pid "$BE_PID"
-		return 1
-	}
-}
-
-teardown() {
-	stop_pid "$PROXY_PID"
-	stop_pid "$BE_PID"
+	proxy_up "$name" "$pport" "$log" "$OUT/log/$log-error.log"
 }
 
 # ---------------------------------------------------------------- tests
-
-ROUND=0
-
-record() {
-	printf '%s\t%s\t%s\t%s\n' "$ROUND" "$1" "$2" "$3" >>"$RAW"
-}
-
-# cpu_calc CPU EXPR: EXPR, or NA when the proxy used under 0.1 s of CPU
-# (/proc counts in 10 ms ticks).
-cpu_calc() {
-	if [ "$(calc "$1 >= 0.1 ? 1 : 0")" = 1 ]; then
-		calc "$2"
-	else
-		echo NA
-	fi
-}
 
 # wrk_kv FILE: wrk's report as "reqs=N secs=S rate=R bytes=B mean_us=..
 # p99_us=.. sockerr=E non2xx=N".
@@ -418,49 +349,17 @@ run_64k() {
 	    "$1" "$mib" "$(kv p99_us "$W")" "$CPU"
 }
 
-idle_opened() {
-	grep -qs '^open=' "$OUT/log/$1.out"
-}
-
 run_idle() {
-	local name=$1 m0 m1 n cl line log
-	log=r$ROUND-idle-$name-httpidle
+	local name=$1 log=r$ROUND-idle-$1-httpidle
 	setup "$name" idle || return 1
 	sleep 0.3
-	m0=$(proc mem "$PROXY_PID")
-	start_bg "$LOAD_CPU" "$log" "$HTTPIDLE" ::1 "$PPORT" "$IDLE_N" 300
-	cl=$BG_PID
-	wait_for 120 idle_opened "$log" ||
-	    echo "http.sh: $name: responses still pending after 120 s" >&2
-	sleep "$IDLE_SETTLE"
-	m1=$(proc mem "$PROXY_PID")
-	line=$(head -1 "$OUT/log/$log.out")
-	n=$(kv done "$line")
-	alive "$PROXY_PID" || {
-		echo "http.sh: $name died holding idle connections" >&2
-		n=0
-	}
-	stop_pid "$cl"
+	idle_measure "$name" "$log" done "responses still pending" \
+	    "$HTTPIDLE" ::1 "$PPORT" "$IDLE_N" 300
 	teardown
-	{
-		echo "proxy before: $m0"
-		echo "proxy after:  $m1"
-	} >>"$OUT/log/$log.out"
-	[[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || {
-		echo "http.sh: $name held no idle connection: $line" >&2
-		return 1
-	}
-	[ "$n" -eq "$IDLE_N" ] ||
-	    note "round $ROUND: $name: only $n of $IDLE_N held: $line"
-	record "$name" idle_held "$n"
-	record "$name" idle_kib \
-	    "$(calc "($(kv pss_kib "$m1") - $(kv pss_kib "$m0")) / $n")"
-	record "$name" idle_rss_kib \
-	    "$(calc "($(kv rss_kib "$m1") - $(kv rss_kib "$m0")) / $n")"
-	record "$name" idle_pss_mib "$(calc "$(kv pss_kib "$m1") / 1024")"
+	record_idle "$name" "$N" "$LINE" "$M0" "$M1" "$log" || return 1
 	printf '  %-8s idle   %d held, PSS %s -> %s KiB (%s procs)\n' \
-	    "$name" "$n" "$(kv pss_kib "$m0")" "$(kv pss_kib "$m1")" \
-	    "$(kv procs "$m1")"
+	    "$name" "$N" "$(kv pss_kib "$M0")" "$(kv pss_kib "$M1")" \
+	    "$(kv procs "$M1")"
 }
 
 # ---------------------------------------------------------------- main
@@ -475,34 +374,11 @@ v6f_snapshot
 	echo "open files: $NOFILE; haproxy maxconn: $HAP_MAXCONN; nginx worker_connections: $NGX_CONNS"
 } >"$OUT/env.txt"
 
-read -r busy0 busy1 <<<"$(busy_report "$PROXY_CPU" "$LOAD_CPU")"
-note "before the run, CPU $PROXY_CPU was ${busy0}% busy and CPU $LOAD_CPU ${busy1}% (other processes)"
-if [ "$busy0" -gt 10 ] || [ "$busy1" -gt 10 ]; then
-	note "the machine is not idle: absolute rates will be low and noisy"
-fi
+note_busy before
 [[ " ${PROXIES[*]} " != *" v6front "* ]] ||
     note "v6front $V6F_ID${V6F_MAX_IDLE:+, pool max_idle: $V6F_MAX_IDLE}"
 
-echo "http.sh: $ROUNDS round(s), results in $OUT"
-start_time=$SECONDS
-for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
-	# Rotate the order so no proxy always runs first or last.
-	n=${#PROXIES[@]}
-	order=()
-	for ((i = 0; i < n; i++)); do
-		order+=("${PROXIES[(i + ROUND - 1) % n]}")
-	done
-	echo "round $ROUND/$ROUNDS: ${order[*]}"
-	for t in "${TESTS[@]}"; do
-		for p in "${order[@]}"; do
-			"run_$t" "$p" || {
-				echo "  $p $t: failed (see $OUT/log)" >&2
-				note "round $ROUND: $t through $p failed"
-			}
-		done
-	done
-done
-echo "took $((SECONDS - start_time)) s"
+run_rounds
 
 # Every proxy must have logged: a proxy that skips its access log would
 # look cheaper than it is.
@@ -513,17 +389,8 @@ for p in "${PROXIES[@]}"; do
 		break
 	done
 done
-if [[ " ${PROXIES[*]} " == *" v6front "* ]]; then
-	nlog=$(cat "$OUT"/log/r*-v6front.err 2>/dev/null |
-	    grep -cE ' (crit|err|warning):')
-	[ "$nlog" -eq 0 ] ||
-	    note "v6front logged $nlog warning/error line(s): $OUT/log/*-v6front.err"
-	[ "$(v6f_id "$V6F_BIN")" = "$V6F_ID" ] ||
-	    note "$V6F_BIN was rebuilt during the run; the copy taken at" \
-		"the start was measured"
-fi
-read -r busy0 busy1 <<<"$(busy_report "$PROXY_CPU" "$LOAD_CPU")"
-note "after the run, CPU $PROXY_CPU was ${busy0}% busy and CPU $LOAD_CPU ${busy1}% (other processes)"
+note_v6f_end
+note_busy after
 echo
 perl "$HERE/table.pl" http "$RAW" "$OUT/notes.txt" | tee "$OUT/table.txt"
 ln -sfn "$(basename "$OUT")" "$HERE/out/http-latest"

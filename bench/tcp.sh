@@ -28,8 +28,7 @@
 set -u -o pipefail
 
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-# Process and measurement helpers shared with http.sh; what follows
-# redefines the few that differ (die, note, busy_report).
+ME=tcp.sh
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 V6F_BIN=${V6F_BIN:-$HERE/../v6front}
@@ -68,49 +67,19 @@ v6front's default). Needs haproxy, 6tunnel, iperf3, taskset, ss, cc and perl:
 EOF
 }
 
-die() {
-	echo "tcp.sh: $*" >&2
-	exit 1
-}
-
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) ROUNDS=1 ;;
-	--rounds)
-		[[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] ||
-		    die "--rounds needs a positive number"
-		ROUNDS=$2
-		shift
-		;;
-	--only)
-		[ $# -ge 2 ] || die "--only needs a list"
-		IFS=', ' read -r -a PROXIES <<<"$2"
-		shift
-		;;
-	--tests)
-		[ $# -ge 2 ] || die "--tests needs a list"
-		IFS=', ' read -r -a TESTS <<<"$2"
-		shift
-		;;
 	--wait-quiet) WAIT_QUIET=1 ;;
-	-h | --help)
-		usage
-		exit 0
-		;;
 	*)
-		usage >&2
-		exit 2
+		std_opt "$@"
+		shift $((NSHIFT - 1))
 		;;
 	esac
 	shift
 done
 
-for p in "${PROXIES[@]}"; do
-	case $p in v6front | haproxy | 6tunnel) ;; *) die "unknown proxy: $p" ;; esac
-done
-for t in "${TESTS[@]}"; do
-	case $t in bulk | rate | pingpong | idle) ;; *) die "unknown test: $t" ;; esac
-done
+check_names proxy "v6front haproxy 6tunnel" "${PROXIES[@]}"
+check_names test "bulk rate pingpong idle" "${TESTS[@]}"
 
 # ---------------------------------------------------------------- checks
 
@@ -128,10 +97,6 @@ RAW=$OUT/raw.tsv
 NOTES=$OUT/notes.txt
 printf 'round\tproxy\tmetric\tvalue\n' >"$RAW"
 : >"$NOTES"
-
-note() {
-	echo "note: $*" | tee -a "$NOTES"
-}
 
 for h in connload tinysrv; do
 	cc -O2 -Wall -Wextra -o "$OUT/bin/$h" "$HERE/$h.c" ||
@@ -152,15 +117,7 @@ start_proxy() {
 	local name=$1 pport=$2 bport=$3 log=$4 cfg
 	case $name in
 	v6front)
-		# notice, not warning: the "ready:" line is a notice, and
-		# nothing per connection logs above info.
-		cfg=$OUT/cfg/v6front-$pport.yaml
-		cat >"$cfg" <<EOF
-workers: 1
-log_level: notice
-listeners:
-  - name: bench
-    bind: "[::1]:$pport"
+		start_v6front "$pport" "$log" <<EOF
     mode: tcp
     backend: be
     timeouts: { client_idle: 10m }${V6F_BUFFER:+
@@ -169,9 +126,6 @@ backends:
   be:
     servers: ["127.0.0.1:$bport"]
 EOF
-		start_bg "$PROXY_CPU" "$log" "$V6F_RUN" -c "$cfg"
-		PROXY_PID=$BG_PID
-		wait_for 10 grep -qs 'ready:' "$OUT/log/$log.err"
 		;;
 	haproxy)
 		cfg=$OUT/cfg/haproxy-$pport.cfg
@@ -201,35 +155,10 @@ EOF
 		PROXY_PID=$BG_PID
 		;;
 	esac
-	if ! wait_for 10 listening "$pport" || ! alive "$PROXY_PID"; then
-		echo "tcp.sh: $name did not start; $OUT/log/$log.err:" >&2
-		tail -5 "$OUT/log/$log.err" >&2
-		stop_pid "$PROXY_PID"
-		return 1
-	fi
-	return 0
+	proxy_up "$name" "$pport" "$log"
 }
 
 # ---------------------------------------------------------------- tests
-
-ROUND=0
-
-record() {
-	printf '%s\t%s\t%s\t%s\n' "$ROUND" "$1" "$2" "$3" >>"$RAW"
-}
-
-# cpu_calc CPU EXPR [WHAT]: EXPR, or NA when the proxy used under 0.1 s of
-# CPU: /proc counts in clock ticks (10 ms), and 6tunnel's 70-odd stalled
-# responses cost it about one tick.
-cpu_calc() {
-	if [ "$(calc "$1 >= 0.1 ? 1 : 0")" = 1 ]; then
-		calc "$2"
-	else
-		[ -z "${3:-}" ] || note "round $ROUND: $3 used $1 s of CPU," \
-		    "too little to divide" >&2
-		echo NA
-	fi
-}
 
 # Starts a tinysrv or iperf3 backend on a fresh port; sets BPORT, BE_PID.
 start_backend() {
@@ -247,24 +176,6 @@ start_backend() {
 		echo "tcp.sh: backend $* did not start" >&2
 		return 1
 	fi
-}
-
-# Fresh backend and proxy on fresh ports; sets PPORT, PROXY_PID, BE_PID.
-setup() {
-	local name=$1 test=$2
-	shift 2
-	start_backend "r$ROUND-$test-$name-backend" "$@" || return 1
-	alloc_port
-	PPORT=$PORT
-	start_proxy "$name" "$PPORT" "$BPORT" "r$ROUND-$test-$name" || {
-		stop_pid "$BE_PID"
-		return 1
-	}
-}
-
-teardown() {
-	stop_pid "$PROXY_PID"
-	stop_pid "$BE_PID"
 }
 
 run_bulk() {
@@ -342,68 +253,30 @@ run_pingpong() {
 	    "$(kv rate "$line")" "$(kv mean_us "$line")"
 }
 
-opened() {
-	grep -qs '^open=' "$OUT/log/$1.out"
-}
-
 run_idle() {
-	local name=$1 m0 m1 n cl line log
-	log=r$ROUND-idle-$name-connload
+	local name=$1 log=r$ROUND-idle-$1-connload
 	alloc_port
 	BPORT=$PORT
 	alloc_port
 	PPORT=$PORT
 	start_proxy "$name" "$PPORT" "$BPORT" "r$ROUND-idle-$name" || return 1
 	sleep 0.3
-	m0=$(proc mem "$PROXY_PID")
 	# connload is the backend too, and says when all are held end to end.
-	start_bg "$LOAD_CPU" "$log" "$CONNLOAD" idle ::1 "$PPORT" "$BPORT" \
-	    "$IDLE_N" 300
-	cl=$BG_PID
-	wait_for 120 opened "$log" ||
-	    echo "tcp.sh: $name: connects still pending after 120 s" >&2
-	sleep "$IDLE_SETTLE"
-	m1=$(proc mem "$PROXY_PID")
-	line=$(head -1 "$OUT/log/$log.out")
-	n=$(kv held "$line")
-	alive "$PROXY_PID" || {
-		echo "tcp.sh: $name died holding idle connections" >&2
-		n=0
-	}
-	stop_pid "$cl"
+	idle_measure "$name" "$log" held "connects still pending" \
+	    "$CONNLOAD" idle ::1 "$PPORT" "$BPORT" "$IDLE_N" 300
 	stop_pid "$PROXY_PID"
-	{
-		echo "proxy before: $m0"
-		echo "proxy after:  $m1"
-	} >>"$OUT/log/$log.out"
-	[[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || {
-		echo "tcp.sh: $name held no idle connection: $line" >&2
-		return 1
-	}
-	[ "$n" -eq "$IDLE_N" ] ||
-	    echo "tcp.sh: $name: only $n of $IDLE_N held: $line" >&2
-	record "$name" idle_held "$n"
-	record "$name" idle_kib \
-	    "$(calc "($(kv pss_kib "$m1") - $(kv pss_kib "$m0")) / $n")"
-	record "$name" idle_rss_kib \
-	    "$(calc "($(kv rss_kib "$m1") - $(kv rss_kib "$m0")) / $n")"
-	record "$name" idle_pss_mib "$(calc "$(kv pss_kib "$m1") / 1024")"
-	record "$name" idle_hwm_mib "$(calc "$(kv hwm_kib "$m1") / 1024")"
+	record_idle "$name" "$N" "$LINE" "$M0" "$M1" "$log" || return 1
+	record "$name" idle_hwm_mib "$(calc "$(kv hwm_kib "$M1") / 1024")"
 	printf '  %-8s idle      %d held, PSS %s -> %s KiB (%s procs)\n' \
-	    "$name" "$n" "$(kv pss_kib "$m0")" "$(kv pss_kib "$m1")" \
-	    "$(kv procs "$m1")"
+	    "$name" "$N" "$(kv pss_kib "$M0")" "$(kv pss_kib "$M1")" \
+	    "$(kv procs "$M1")"
 }
 
 # ---------------------------------------------------------------- main
 
-# Prints how busy the proxy's and the load's CPU are, in percent.
-busy_report() {
-	proc busy 2 "$PROXY_CPU" "$LOAD_CPU"
-}
-
 others_busy() {
 	local b0 b1
-	read -r b0 b1 <<<"$(busy_report)"
+	read -r b0 b1 <<<"$(busy_report "$PROXY_CPU" "$LOAD_CPU")"
 	[ "$b0" -gt 10 ] || [ "$b1" -gt 10 ]
 }
 
@@ -423,11 +296,7 @@ v6f_snapshot
 	echo "open files: $NOFILE; haproxy maxconn: $HAP_MAXCONN"
 } >"$OUT/env.txt"
 
-read -r busy0 busy1 <<<"$(busy_report)"
-note "before the run, CPU $PROXY_CPU was ${busy0}% busy and CPU $LOAD_CPU ${busy1}% (other processes)"
-if [ "$busy0" -gt 10 ] || [ "$busy1" -gt 10 ]; then
-	note "the machine is not idle: absolute rates will be low and noisy"
-fi
+note_busy before
 fuzz=$(pgrep -f '(^|/)fuzz[-_]' | wc -l)
 [ "$fuzz" -eq 0 ] || note "$fuzz fuzzer process(es) running during the run"
 [[ " ${PROXIES[*]} " != *" v6front "* ]] ||
@@ -435,43 +304,9 @@ fuzz=$(pgrep -f '(^|/)fuzz[-_]' | wc -l)
 [ "$HAP_MAXCONN" -ge 20000 ] ||
     note "haproxy maxconn $HAP_MAXCONN (open files limit $NOFILE)"
 
-echo "tcp.sh: $ROUNDS round(s), results in $OUT"
-start_time=$SECONDS
-for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
-	# Rotate the order so no proxy always runs first (after a pause) or
-	# last.
-	n=${#PROXIES[@]}
-	order=()
-	for ((i = 0; i < n; i++)); do
-		order+=("${PROXIES[(i + ROUND - 1) % n]}")
-	done
-	echo "round $ROUND/$ROUNDS: ${order[*]}"
-	for t in "${TESTS[@]}"; do
-		for p in "${order[@]}"; do
-			t0=$EPOCHREALTIME
-			"run_$t" "$p" || {
-				echo "  $p $t: failed (see $OUT/log)" >&2
-				note "round $ROUND: $t through $p failed"
-			}
-			echo "$ROUND $t $p $(calc "$EPOCHREALTIME - $t0")" \
-			    >>"$OUT/durations.txt"
-		done
-	done
-done
-echo "took $((SECONDS - start_time)) s"
-
-if [[ " ${PROXIES[*]} " == *" v6front "* ]]; then
-	nlog=$(cat "$OUT"/log/r*-v6front.err 2>/dev/null |
-	    grep -cE ' (crit|err|warning):')
-	[ "$nlog" -eq 0 ] ||
-	    note "v6front logged $nlog warning/error line(s): $OUT/log/*-v6front.err"
-fi
-[[ " ${PROXIES[*]} " != *" v6front "* ]] ||
-    [ "$(v6f_id "$V6F_BIN")" = "$V6F_ID" ] ||
-    note "$V6F_BIN was rebuilt during the run (now $(v6f_id "$V6F_BIN"));" \
-	"the copy taken at the start was measured"
-read -r busy0 busy1 <<<"$(busy_report)"
-note "after the run, CPU $PROXY_CPU was ${busy0}% busy and CPU $LOAD_CPU ${busy1}% (other processes)"
+run_rounds
+note_v6f_end
+note_busy after
 echo
 perl "$HERE/table.pl" tcp "$RAW" "$NOTES" | tee "$OUT/table.txt"
 ln -sfn "$(basename "$OUT")" "$HERE/out/tcp-latest"

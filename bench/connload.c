@@ -23,10 +23,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,85 +32,9 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-static struct sockaddr_storage	dst;
-static socklen_t		dstlen;
-static int			first_err;	/* errno of the first failure */
-
-static void
-die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-static void
-resolve(const char *host, const char *port)
-{
-	struct addrinfo hints, *res;
-	int e;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_STREAM;
-	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
-		fprintf(stderr, "connload: %s: %s\n", host, gai_strerror(e));
-		exit(2);
-	}
-	memcpy(&dst, res->ai_addr, res->ai_addrlen);
-	dstlen = res->ai_addrlen;
-	freeaddrinfo(res);
-}
-
-/* Starts a non-blocking connect; returns the fd or -1. */
-static int
-conn_start(void)
-{
-	int fd, one = 1;
-
-	fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (fd == -1)
-		return (-1);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&dst, dstlen) == -1 &&
-	    errno != EINPROGRESS) {
-		if (first_err == 0)
-			first_err = errno;
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
-
-/* Returns whether a connect failed; the driver prints the first reason. */
-static int
-conn_failed(int fd)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-	if (err != 0 && first_err == 0)
-		first_err = err;
-	return (err != 0);
-}
-
-static const char *
-first_err_str(void)
-{
-	return (first_err ? strerror(first_err) : "none");
-}
+#include "netcli.h"
 
 /* rate mode: per-fd state, 0 = connecting, 1 = reading the reply. */
 static unsigned char	*state;
@@ -120,7 +42,6 @@ static unsigned char	*state;
 static int
 rate_open(int ep, long *errors)
 {
-	struct epoll_event ev;
 	int fd, tries;
 
 	for (tries = 0; tries < 100; tries++) {
@@ -129,10 +50,7 @@ rate_open(int ep, long *errors)
 			continue;
 		}
 		state[fd] = 0;
-		ev.events = EPOLLOUT;
-		ev.data.fd = fd;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
-			die("epoll_ctl");
+		ep_add(ep, fd, EPOLLOUT);
 		return (0);
 	}
 	return (-1);
@@ -157,9 +75,7 @@ run_rate(double secs, int conc)
 		if (rate_open(ep, &errors) == 0)
 			inflight++;
 	while (inflight > 0) {
-		n = epoll_wait(ep, evs, 512, 1000);
-		if (n == -1 && errno != EINTR)
-			die("epoll_wait");
+		n = ep_wait(ep, evs, 512, 1000);
 		for (i = 0; i < n; i++) {
 			int fd = evs[i].data.fd, finished = 0, failed = 0;
 
@@ -182,8 +98,7 @@ run_rate(double secs, int conc)
 					if (r == 0)
 						finished = 1;
 					else if (errno != EAGAIN) {
-						if (first_err == 0)
-							first_err = errno;
+						conn_fail(errno);
 						failed = 1;
 					}
 					break;
@@ -275,15 +190,6 @@ run_pingpong(double secs, size_t size, long max)
 	return (0);
 }
 
-static volatile sig_atomic_t	stop;
-
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 /* A listening socket on 127.0.0.1:PORT, non-blocking. */
 static int
 listen_v4(const char *port)
@@ -320,8 +226,8 @@ listen_v4(const char *port)
 static int
 run_idle(const char *bport, long count, double secs)
 {
-	struct epoll_event ev, evs[256];
-	double end, last = now();
+	struct epoll_event evs[256];
+	double last = now();
 	long open = 0, held = 0, errors = 0;
 	int ep, lfd, i, n, inflight = 0, fd, pace = 1;
 
@@ -330,10 +236,7 @@ run_idle(const char *bport, long count, double secs)
 	if ((ep = epoll_create1(0)) == -1)
 		die("epoll_create1");
 	lfd = listen_v4(bport);
-	ev.events = EPOLLIN;
-	ev.data.fd = lfd;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) == -1)
-		die("epoll_ctl");
+	ep_add(ep, lfd, EPOLLIN);
 	while (!stop && (open < count || held < open) && errors < count) {
 		while (inflight < 64 && open + inflight < count &&
 		    (!pace || open + inflight - held < 64) && errors < count) {
@@ -341,15 +244,10 @@ run_idle(const char *bport, long count, double secs)
 				errors++;
 				continue;
 			}
-			ev.events = EPOLLOUT;
-			ev.data.fd = fd;
-			if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
-				die("epoll_ctl");
+			ep_add(ep, fd, EPOLLOUT);
 			inflight++;
 		}
-		n = epoll_wait(ep, evs, 256, 500);
-		if (n == -1 && errno != EINTR)
-			die("epoll_wait");
+		n = ep_wait(ep, evs, 256, 500);
 		if (n <= 0) {
 			if (now() - last < 2)
 				continue;
@@ -383,9 +281,7 @@ run_idle(const char *bport, long count, double secs)
 	printf("open=%ld held=%ld errors=%ld first_error=\"%s\"\n", open,
 	    held, errors, first_err_str());
 
-	end = now() + secs;
-	while (!stop && now() < end)
-		poll(NULL, 0, 100);
+	hold(secs);
 	return (0);
 }
 

@@ -111,8 +111,8 @@ RAW=$OUT/raw.tsv
 printf 'round\tproxy\tmetric\tvalue\n' >"$RAW"
 : >"$OUT/notes.txt"
 
-cc -O2 -Wall -Wextra -o "$OUT/bin/httpidle" "$HERE/httpidle.c" ||
-    die "cannot build httpidle.c"
+cc -O2 -Wall -Wextra -o "$OUT/bin/httpidle" "$HERE/httpidle.c" \
+    "$HERE/netcli.c" || die "cannot build httpidle.c"
 HTTPIDLE=$OUT/bin/httpidle
 head -c "$BIG_SIZE" /dev/zero | tr '\0' x >"$OUT/www/64k"
 

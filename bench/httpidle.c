@@ -15,10 +15,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +25,9 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "netcli.h"
 
 #define INFLIGHT	64
 #define RESP_MAX	4096
@@ -41,41 +40,6 @@ struct conn {
 	size_t	len;
 	char	buf[RESP_MAX];
 };
-
-static struct sockaddr_storage	dst;
-static socklen_t		dstlen;
-static int			first_err;
-static volatile sig_atomic_t	stop;
-
-static void
-die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void
-fail(int err)
-{
-	if (first_err == 0)
-		first_err = err;
-}
 
 /* Returns whether buf holds a complete response with Content-Length. */
 static int
@@ -97,13 +61,11 @@ resp_done(struct conn *c)
 int
 main(int argc, char **argv)
 {
-	struct addrinfo hints, *res;
 	struct epoll_event ev, evs[256];
 	struct conn **conns;
-	double last, end;
+	double last;
 	long count, started = 0, done = 0, errors = 0;
-	int ep, fd, i, n, e, inflight = 0, one = 1, maxfd = 1 << 20;
-	socklen_t elen;
+	int ep, fd, i, n, e, inflight = 0, maxfd = 1 << 20;
 	ssize_t r;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -111,16 +73,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: httpidle ADDR PORT N SECS\n");
 		return (2);
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_STREAM;
-	if ((e = getaddrinfo(argv[1], argv[2], &hints, &res)) != 0) {
-		fprintf(stderr, "httpidle: %s: %s\n", argv[1], gai_strerror(e));
-		return (2);
-	}
-	memcpy(&dst, res->ai_addr, res->ai_addrlen);
-	dstlen = res->ai_addrlen;
-	freeaddrinfo(res);
+	resolve(argv[1], argv[2]);
 	count = atol(argv[3]);
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
@@ -133,35 +86,22 @@ main(int argc, char **argv)
 	while (!stop && done + errors < count) {
 		while (inflight < INFLIGHT && started < count) {
 			started++;
-			fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK,
-			    0);
-			if (fd == -1 || fd >= maxfd) {
-				fail(errno);
+			if ((fd = conn_start()) == -1) {
 				errors++;
-				if (fd != -1)
-					close(fd);
 				continue;
 			}
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-			    sizeof(one));
-			if (connect(fd, (struct sockaddr *)&dst, dstlen) == -1 &&
-			    errno != EINPROGRESS) {
-				fail(errno);
+			if (fd >= maxfd) {
+				conn_fail(EMFILE);
 				errors++;
 				close(fd);
 				continue;
 			}
 			if ((conns[fd] = calloc(1, sizeof(struct conn))) == NULL)
 				die("calloc");
-			ev.events = EPOLLOUT;
-			ev.data.fd = fd;
-			if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
-				die("epoll_ctl");
+			ep_add(ep, fd, EPOLLOUT);
 			inflight++;
 		}
-		n = epoll_wait(ep, evs, 256, 500);
-		if (n == -1 && errno != EINTR)
-			die("epoll_wait");
+		n = ep_wait(ep, evs, 256, 500);
 		if (n <= 0) {
 			if (now() - last < 5)
 				continue;
@@ -174,11 +114,10 @@ main(int argc, char **argv)
 			struct conn *c = conns[fd = evs[i].data.fd];
 
 			if (c->state == 0) {
+				/* A failed connect keeps its own reason. */
 				e = 0;
-				elen = sizeof(e);
-				getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen);
-				if (e != 0 || write(fd, REQ, sizeof(REQ) - 1) !=
-				    (ssize_t)sizeof(REQ) - 1)
+				if (conn_failed(fd) || write(fd, REQ,
+				    sizeof(REQ) - 1) != (ssize_t)sizeof(REQ) - 1)
 					goto bad;
 				c->state = 1;
 				ev.events = EPOLLIN;
@@ -208,7 +147,7 @@ main(int argc, char **argv)
 			done++;
 			continue;
 bad:
-			fail(e ? e : errno);
+			conn_fail(e ? e : errno);
 			epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
 			close(fd);
 			free(c);
@@ -218,11 +157,9 @@ bad:
 		}
 	}
 	printf("open=%ld done=%ld errors=%ld first_error=\"%s\"\n", started,
-	    done, errors, first_err ? strerror(first_err) : "none");
+	    done, errors, first_err_str());
 	fflush(stdout);
 
-	end = now() + atof(argv[4]);
-	while (!stop && now() < end)
-		poll(NULL, 0, 100);
+	hold(atof(argv[4]));
 	return (0);
 }

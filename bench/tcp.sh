@@ -98,10 +98,10 @@ NOTES=$OUT/notes.txt
 printf 'round\tproxy\tmetric\tvalue\n' >"$RAW"
 : >"$NOTES"
 
-for h in connload tinysrv; do
-	cc -O2 -Wall -Wextra -o "$OUT/bin/$h" "$HERE/$h.c" ||
-	    die "cannot build $h.c"
-done
+cc -O2 -Wall -Wextra -o "$OUT/bin/connload" "$HERE/connload.c" \
+    "$HERE/netcli.c" || die "cannot build connload.c"
+cc -O2 -Wall -Wextra -o "$OUT/bin/tinysrv" "$HERE/tinysrv.c" ||
+    die "cannot build tinysrv.c"
 CONNLOAD=$OUT/bin/connload
 TINYSRV=$OUT/bin/tinysrv
 

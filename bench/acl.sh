@@ -14,43 +14,17 @@ BIN=$(realpath "${1:-./v6front}")
 SECS=${2:-5}
 THREADS=${3:-4}
 ROUNDS=${4:-3}
-DIR=$(mktemp -d)
-PIDS=
-
-cleanup() {
-	for pid in $PIDS; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$DIR"
-}
-trap cleanup EXIT INT TERM
-
-cc -O2 -pthread -o "$DIR/connrate" "$HERE/connrate.c"
-BPORT=$((31000 + $$ % 1000))
-PORT=$((BPORT + 1000))
-"$DIR/connrate" serve $BPORT &
-PIDS="$PIDS $!"
+BASE=31000
+# shellcheck source=connrate-lib.sh
+. "$HERE/connrate-lib.sh"
 
 # run NAME BACKEND_EXTRA LISTENER_YAML: prints "conns cpu_us_per_conn"
 run() {
-	cat >"$DIR/$1.yaml" <<EOY
-workers: 1
-log_level: warning
-listeners:
-  - name: bench
-    bind: "[::1]:$PORT"
-    backend: { servers: ["127.0.0.1:$BPORT"]$2 }
-$3
-EOY
-	"$BIN" -c "$DIR/$1.yaml" 2>"$DIR/$1.err" &
-	dpid=$!
-	sleep 0.5
-	c0=$(perl "$HERE/proc.pl" cpu $dpid)
+	case_start "$@"
+	c0=$(perl "$HERE/proc.pl" cpu $DPID)
 	rate=$("$DIR/connrate" load $PORT "$THREADS" "$SECS")
-	c1=$(perl "$HERE/proc.pl" cpu $dpid)
-	kill "$dpid"
-	wait "$dpid" || true
+	c1=$(perl "$HERE/proc.pl" cpu $DPID)
+	case_stop
 	awk -v r="$rate" -v s="$SECS" -v a="$c0" -v b="$c1" \
 	    'BEGIN { n = r * s; printf "%d %.2f\n", n, (b - a) * 1e6 / n }'
 }

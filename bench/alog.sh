@@ -7,45 +7,20 @@
 #	sh bench/alog.sh [./v6front] [seconds] [client threads] [rounds]
 set -eu
 
+HERE=$(dirname "$0")
 BIN=$(realpath "${1:-./v6front}")
 SECS=${2:-5}
 THREADS=${3:-8}
 ROUNDS=${4:-3}
-DIR=$(mktemp -d)
-PIDS=
-
-cleanup() {
-	for pid in $PIDS; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$DIR"
-}
-trap cleanup EXIT INT TERM
-
-cc -O2 -pthread -o "$DIR/connrate" "$(dirname "$0")/connrate.c"
-BPORT=$((30000 + $$ % 1000))
-PORT=$((BPORT + 1000))
-"$DIR/connrate" serve $BPORT &
-PIDS="$PIDS $!"
+BASE=30000
+# shellcheck source=connrate-lib.sh
+. "$HERE/connrate-lib.sh"
 
 # run NAME ACCESS_LOG_YAML: prints connections/s
 run() {
-	cat >"$DIR/$1.yaml" <<EOF
-workers: 1
-log_level: warning
-listeners:
-  - name: bench
-    bind: "[::1]:$PORT"
-    backend: { servers: ["127.0.0.1:$BPORT"] }
-$2
-EOF
-	"$BIN" -c "$DIR/$1.yaml" 2>"$DIR/$1.err" &
-	dpid=$!
-	sleep 0.5
+	case_start "$1" '' "$2"
 	rate=$("$DIR/connrate" load $PORT "$THREADS" "$SECS")
-	kill "$dpid"
-	wait "$dpid" || true
+	case_stop
 	rm -f "$DIR/access.log"
 	echo "$rate"
 }

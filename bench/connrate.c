@@ -2,7 +2,8 @@
  * Connections per second through a mode tcp listener: C client threads
  * each open a connection to [::1]:PORT, send a short request, half-close,
  * read the answer to EOF and close, in a loop; a backend thread on
- * 127.0.0.1:BPORT answers each with a short reply.  Used by bench/alog.sh.
+ * 127.0.0.1:BPORT answers each with a short reply.  Used by bench/alog.sh
+ * and bench/acl.sh.
  *
  *	connrate serve BPORT
  *	connrate load PORT THREADS SECONDS

@@ -42,13 +42,7 @@ sub read_pp {
 }
 
 # mode tcp: the backend stores everything of a connection, header included.
-my $tcpbe = start_backend(handler => sub {
-	my ($c) = @_;
-	my $all = read_all($c, 10);
-	write_file("$dir/tcp.$$.tmp", $all // '');
-	rename("$dir/tcp.$$.tmp", "$dir/tcp.$$");
-	syswrite($c, "bye\n");
-});
+my $tcpbe = storing_backend($dir);
 # mode http: the header, then HTTP requests answered on the same connection.
 my $httpbe = start_backend(handler => sub {
 	my ($c) = @_;
@@ -97,14 +91,6 @@ sub v2 {
 	return $SIG2 . "\x21" . $a . pack('n', length($body)) . $body;
 }
 
-sub tcp_files {
-	my @f;
-	wait_for(sub { @f = grep { !/\.tmp$/ } glob("$dir/tcp.*"); @f }, 10);
-	my @d = map { slurp($_) } @f;
-	unlink(@f);
-	return @d;
-}
-
 # mode tcp: client address, client port, listener, expected header.
 my @tcp = (
 	[ 'v1, IPv6 client', '::1', 't1v6', sub {
@@ -123,7 +109,7 @@ for my $r (@tcp) {
 	my $c = connect_tcp($host, $port{$ln}) or die "connect: $!";
 	my $got = pump($c, "hello\n", 10);
 	is($got, "bye\n", "tcp $name: relayed");
-	my @seen = tcp_files();
+	my @seen = stored($dir);
 	is(scalar(@seen), 1, "tcp $name: one backend connection");
 	my $exp = $want->($c->sockport) . "hello\n";
 	ok(defined $seen[0] && $seen[0] eq $exp,
@@ -137,7 +123,7 @@ for my $r (@tcp) {
 	my $c = connect_tcp('::1', $port{t2v6}) or die;
 	syswrite($c, "early\n");
 	my $got = pump($c, "late\n", 10);
-	my ($seen) = tcp_files();
+	my ($seen) = stored($dir);
 	is($seen, v2(AF_INET6, '::1', '::1', $c->sockport, $port{t2v6}) .
 	    "early\nlate\n", 'tcp v2: early client bytes follow the header');
 }

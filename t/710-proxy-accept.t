@@ -22,13 +22,7 @@ my $SIG2 = "\r\n\r\n\0\r\nQUIT\n";
 my $be = recording_backend(dir => $dir, reply => sub {
 	return "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
 });
-my $tcpbe = start_backend(handler => sub {
-	my ($c) = @_;
-	my $all = read_all($c, 10);
-	write_file("$dir/tcp.$$.tmp", $all // '');
-	rename("$dir/tcp.$$.tmp", "$dir/tcp.$$");
-	syswrite($c, "bye\n");
-});
+my $tcpbe = storing_backend($dir);
 my %port = map { $_ => free_port() } qw(web open tcp);
 my ($bp, $tb) = ($be->port, $tcpbe->port);
 my $d = start_daemon(yaml => <<"EOF") or BAIL_OUT('no daemon');
@@ -240,9 +234,7 @@ is(nrec(), 0, 'no refused connection reached the backend');
 	my $got = pump($c, "PROXY TCP6 2001:db8::5 2001:db8::1 1234 22\r\nhello\n",
 	    10);
 	is($got, "bye\n", 'tcp: relayed after the header');
-	my @f;
-	wait_for(sub { @f = grep { !/\.tmp$/ } glob("$dir/tcp.*"); @f }, 10);
-	is(@f ? slurp($f[0]) : undef,
+	is((stored($dir))[0],
 	    "PROXY TCP6 2001:db8::5 2001:db8::1 1234 22\r\nhello\n",
 	    'tcp: send_proxy passes the received client and destination on');
 }

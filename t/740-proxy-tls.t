@@ -50,13 +50,7 @@ my $be = start_backend(handler => sub {
 my $plain = recording_backend(dir => $dir, reply => sub {
 	return "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
 });
-my $echo = start_backend(handler => sub {
-	my ($c) = @_;
-	my $all = read_all($c, 10);
-	write_file("$dir/tcp.$$.tmp", $all // '');
-	rename("$dir/tcp.$$.tmp", "$dir/tcp.$$");
-	syswrite($c, "bye\n");
-});
+my $echo = storing_backend($dir);
 
 my %port = map { $_ => free_port() } qw(up front tfront);
 my ($bp, $pp, $ep) = ($be->port, $plain->port, $echo->port);
@@ -136,10 +130,7 @@ sub tls_after_header {
 		$s->shutdown(1);
 		my $got = read_all($s, 10);
 		is($got, "bye\n", 'tcp: relayed');
-		my @f;
-		wait_for(sub { @f = grep { !/\.tmp$/ } glob("$dir/tcp.*"); @f },
-		    10);
-		is(@f ? slurp($f[0]) : undef,
+		is((stored($dir))[0],
 		    "PROXY TCP6 2001:db8::43 2001:db8::1 4343 22\r\nhello\n",
 		    'tcp: the decrypted bytes after the header address');
 	}

@@ -1,5 +1,6 @@
 # Test harness for v6front integration tests: temp dirs, free ports, real
-# daemon processes (optionally under valgrind), and small socket clients.
+# daemon processes (optionally under valgrind), small socket clients, and
+# forking backends (one that stores what each TCP connection sent).
 package V6F;
 
 use strict;
@@ -16,7 +17,7 @@ use Time::HiRes qw(time sleep);
 
 our @EXPORT = qw(v6f_bin tmpdir free_port write_file slurp start_daemon
     connect_tcp read_all wait_for http_get root_dir pump start_backend
-    random_bytes in_netns);
+    random_bytes in_netns storing_backend stored);
 
 my $ROOT = File::Spec->rel2abs(dirname(__FILE__) . '/../..');
 my $TMP;
@@ -203,6 +204,31 @@ sub start_backend {
 	$LIVE{$pid} = ['group', $$];
 	return bless { pid => $pid, port => $port, sock => $ls },
 	    'V6F::Backend';
+}
+
+# A start_backend that keeps all a connection sent until it half-closed in
+# $dir/tcp.PID (whole files only: written aside, then renamed), then
+# answers "bye\n".
+sub storing_backend {
+	my ($dir) = @_;
+	return start_backend(handler => sub {
+		my ($c) = @_;
+		my $all = read_all($c, 10);
+		write_file("$dir/tcp.$$.tmp", $all // '');
+		rename("$dir/tcp.$$.tmp", "$dir/tcp.$$");
+		syswrite($c, "bye\n");
+	});
+}
+
+# What storing_backend kept, one string per connection.  Waits up to 10 s
+# for at least one; deletes what it returns.
+sub stored {
+	my ($dir) = @_;
+	my @f;
+	wait_for(sub { @f = grep { !/\.tmp$/ } glob("$dir/tcp.*"); @f }, 10);
+	my @d = map { slurp($_) } @f;
+	unlink(@f);
+	return @d;
 }
 
 package V6F::Backend;

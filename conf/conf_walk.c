@@ -753,13 +753,6 @@ conf_walk_backend(struct conf_cx *cx, const struct conf_node *n,
 		conf_walk_btls(cx, t, b);
 		conf_path_pop(cx, mark);
 	}
-	/* Health checks speak plain TCP: an HTTP one would fail on TLS. */
-	if (b->tls != NULL && b->health.path != NULL &&
-	    (t = conf_enter(cx, &m, "health", &mark)) != NULL) {
-		conf_err(cx, t, "path: HTTP checks do not speak TLS; without "
-		    "path a check is a TCP connect");
-		conf_path_pop(cx, mark);
-	}
 }
 
 /* `resolvers: ["127.0.0.1:53", "[2001:db8::53]:53"]`: DNS servers. */

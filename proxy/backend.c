@@ -60,6 +60,8 @@ struct px_dnsname {
 /* The resolver of the main loop; created by the first start. */
 static struct {
 	struct evdns_base	*dns;
+	struct evdns_base	*old;	/* replaced at a reload; freed when
+					   the generation that used it stops */
 	char			 key[512];	/* the resolvers it uses */
 	void			(*swept)(void);
 	uint64_t		(*quiet)(void);
@@ -118,8 +120,8 @@ px_server_new(struct px_backend *pb, const struct conf_server *cs,
 	memcpy(&sv->addr.ss, sa, len);
 	sv->addr.len = len;
 	conf_addr_fmt(sa, true, sv->addr.text, sizeof(sv->addr.text));
-	if ((sv->st = px_st_get(pb->reg, PX_ST_SERVER, pb->conf->name,
-	    sv->addr.text)) == NULL) {
+	if ((sv->st = px_st_get(pb->gen->reg, PX_ST_SERVER,
+	    pb->conf->name, sv->addr.text)) == NULL) {
 		free(sv);
 		return (NULL);
 	}
@@ -466,7 +468,7 @@ px_backend_init(struct px_gen *g, char *err, size_t errlen)
 
 		pb->conf = b;
 		pb->idx = i;
-		pb->reg = g->reg;
+		pb->gen = g;
 		if ((pb->st = px_st_get(g->reg, PX_ST_BACKEND, b->name,
 		    NULL)) == NULL)
 			goto nomem;
@@ -639,28 +641,30 @@ px_dns_key(const struct config *cfg, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (i = 0; i < cfg->nresolvers && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s ",
-		    cfg->resolvers[i].text);
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+		    i > 0 ? ", " : "", cfg->resolvers[i].text);
 }
 
 int
 px_backend_start(struct px_gen *g, struct event_base *base,
     void (*swept)(void), uint64_t (*quiet)(void), char *err, size_t errlen)
 {
-	char	key[sizeof(px_dns.key)];
-	size_t	i, j;
+	struct evdns_base	*nd = NULL;
+	char			 key[sizeof(px_dns.key)];
+	size_t			 i, j;
 
+	/*
+	 * A reload takes the resolvers of the new file, and re-reads
+	 * /etc/resolv.conf when it names none (a DHCP client may have
+	 * changed it).  Names of the new generation use the new resolver;
+	 * lookups of the old one still out end with its generation.
+	 */
 	px_dns_key(g->cfg, key, sizeof(key));
-	if (px_dns.dns == NULL) {
-		if ((px_dns.dns = px_dns_new(base, g->cfg, err, errlen)) ==
-		    NULL)
+	if (px_dns.dns == NULL || g->cfg->nresolvers == 0 ||
+	    strcmp(key, px_dns.key) != 0) {
+		if ((nd = px_dns_new(base, g->cfg, err, errlen)) == NULL)
 			return (-1);
-		memcpy(px_dns.key, key, sizeof(key));
-	} else if (strcmp(key, px_dns.key) != 0)
-		px_warnx("reload: resolvers change only on restart; names "
-		    "are looked up again through the ones in use");
-	px_dns.swept = swept;
-	px_dns.quiet = quiet;
+	}
 	for (i = 0; i < g->cfg->nbackends; i++) {
 		struct px_backend	*pb = &g->backends[i];
 		struct px_server	*sv;
@@ -673,6 +677,8 @@ px_backend_start(struct px_gen *g, struct event_base *base,
 			if ((n->timer = evtimer_new(base, px_dns_lookup, n)) ==
 			    NULL) {
 				snprintf(err, errlen, "out of memory");
+				if (nd != NULL)
+					evdns_base_free(nd, 0);
 				return (-1);
 			}
 			ms = pb->conf->resolve_every;
@@ -687,6 +693,19 @@ px_backend_start(struct px_gen *g, struct event_base *base,
 			if (!__atomic_load_n(&sv->draining, __ATOMIC_RELAXED))
 				px_health_start(sv, base);
 	}
+	if (nd != NULL) {
+		if (px_dns.dns != NULL && strcmp(key, px_dns.key) != 0)
+			px_log(CONF_LOG_NOTICE, "reload: names are now looked "
+			    "up through %s", key[0] != '\0' ? key :
+			    "the resolvers of /etc/resolv.conf");
+		if (px_dns.old != NULL)		/* not stopped: cannot be */
+			evdns_base_free(px_dns.old, 1);
+		px_dns.old = px_dns.dns;
+		px_dns.dns = nd;
+		memcpy(px_dns.key, key, sizeof(key));
+	}
+	px_dns.swept = swept;
+	px_dns.quiet = quiet;
 	return (0);
 }
 
@@ -718,6 +737,11 @@ px_backend_stop(struct px_gen *g)
 		}
 		for (sv = pb->all; sv != NULL; sv = sv->next)
 			px_health_stop(sv);
+	}
+	/* Its lookups still out fail; their callbacks free what they hold. */
+	if (px_dns.old != NULL) {
+		evdns_base_free(px_dns.old, 1);
+		px_dns.old = NULL;
 	}
 }
 

@@ -3,7 +3,9 @@
  * worker).  Every `health.every` each server of a backend with `health:`
  * gets a TCP connect within `health.timeout`; with `health.path` the
  * check goes on with "GET path HTTP/1.1" and passes on a 2xx or 3xx
- * status line.  `fall` failures in a row mark an up server down, `rise`
+ * status line.  A backend with `tls:` is checked over TLS: the handshake,
+ * with the certificate verified as for real traffic, is part of the
+ * check, then the HTTP request if there is one.  `fall` failures in a row mark an up server down, `rise`
  * successes in a row bring a down one up, whatever took it down (these
  * checks, or connect failures of real traffic: health.max_fails).
  * A server that left its DNS answer is not checked until it comes back.
@@ -26,6 +28,8 @@ struct px_hc {
 	struct event		*io;	/* owned; while a check runs */
 	int			 fd;	/* owned; -1 between checks */
 	bool			 connected;
+	struct ssl_st		*ssl;	/* owned; TLS backends, while a check runs */
+	uint8_t			 blk;	/* PX_IO_* of the last px_io_* call */
 	char			*req;	/* owned; the HTTP check, or NULL */
 	size_t			 reqlen;
 	size_t			 sent;
@@ -42,6 +46,8 @@ px_hc_end_io(struct px_hc *hc)
 	if (hc->io != NULL)
 		event_free(hc->io);
 	hc->io = NULL;
+	px_tls_free_ssl(hc->ssl);
+	hc->ssl = NULL;
 	if (hc->fd != -1)
 		close(hc->fd);
 	hc->fd = -1;
@@ -128,62 +134,101 @@ px_hc_arm(struct px_hc *hc, short what)
 	event_add(hc->io, &tv);
 }
 
+/* A failed I/O call of a check: errno says why. */
+static void
+px_hc_fail(struct px_hc *hc, const char *what)
+{
+	char	why[128], e[96];
+
+	(void)snprintf(why, sizeof(why), "%s: %s", what,
+	    px_io_why(hc->ssl, errno, e, sizeof(e)));
+	px_hc_done(hc, false, why);
+}
+
 static void
 px_hc_io(evutil_socket_t fd, short what, void *arg)
 {
-	struct px_hc	*hc = arg;
-	char		 why[128];
-	socklen_t	 len = sizeof(int);
-	ssize_t		 n;
-	int		 e = 0, r;
+	struct px_hc		*hc = arg;
+	const struct px_backend	*pb = hc->sv->pb;
+	char			 why[128];
+	socklen_t		 len = sizeof(int);
+	ssize_t			 n;
+	int			 e = 0, r;
+	bool			 rd;
 
 	if (what & EV_TIMEOUT) {
-		px_hc_done(hc, false, hc->connected ? "no answer in time" :
-		    "connect timed out");
+		px_hc_done(hc, false, !hc->connected ? "connect timed out" :
+		    hc->ssl != NULL && !px_tls_done(hc->ssl) ?
+		    "TLS handshake timed out" : "no answer in time");
 		return;
 	}
 	if (!hc->connected) {
 		if (getsockopt(hc->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
 			e = errno;
 		if (e != 0) {
-			(void)snprintf(why, sizeof(why), "connect: %s",
-			    strerror(e));
-			px_hc_done(hc, false, why);
+			errno = e;
+			px_hc_fail(hc, "connect");
 			return;
 		}
 		hc->connected = true;
-		if (hc->req == NULL) {
-			px_hc_done(hc, true, NULL);
+		if (pb->conf->tls != NULL && (hc->ssl = px_tls_connect(pb->gen,
+		    pb->conf, px_tls_host(pb->conf, &hc->sv->addr),
+		    hc->fd)) == NULL) {
+			px_hc_done(hc, false, "out of memory");
 			return;
 		}
 	}
-	if (hc->sent < hc->reqlen) {
-		n = send(hc->fd, hc->req + hc->sent, hc->reqlen - hc->sent,
-		    MSG_NOSIGNAL);
-		if (n == -1 && errno != EAGAIN && errno != EINTR) {
-			(void)snprintf(why, sizeof(why), "send: %s",
-			    strerror(errno));
-			px_hc_done(hc, false, why);
+	if (hc->ssl != NULL && !px_tls_done(hc->ssl)) {
+		if (px_tls_handshake(hc->ssl, &rd) == -1) {
+			if (errno == EAGAIN)
+				px_hc_arm(hc, rd ? EV_READ : EV_WRITE);
+			else
+				px_hc_fail(hc, "TLS handshake");
 			return;
 		}
-		if (n > 0)
-			hc->sent += (size_t)n;
-		px_hc_arm(hc, hc->sent < hc->reqlen ? EV_WRITE : EV_READ);
+	}
+	if (hc->req == NULL) {
+		px_hc_done(hc, true, NULL);
 		return;
 	}
-	n = recv(hc->fd, hc->buf + hc->len, sizeof(hc->buf) - 1 - hc->len, 0);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == -1) {
-		(void)snprintf(why, sizeof(why), "recv: %s", strerror(errno));
-		px_hc_done(hc, false, why);
-		return;
+	while (hc->sent < hc->reqlen) {
+		n = px_io_send(hc->fd, hc->ssl, &hc->blk, hc->req + hc->sent,
+		    hc->reqlen - hc->sent);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			px_hc_arm(hc, hc->blk & PX_IO_WWANTR ? EV_READ :
+			    EV_WRITE);
+			return;
+		}
+		if (n == -1) {
+			px_hc_fail(hc, "send");
+			return;
+		}
+		hc->sent += (size_t)n;
 	}
-	hc->len += (size_t)n;
-	if ((r = px_health_status(hc->buf, hc->len, n == 0, why,
-	    sizeof(why))) == -1)
-		return;
-	px_hc_done(hc, r == 1, why);
+	for (;;) {
+		n = px_io_recv(hc->fd, hc->ssl, &hc->blk, hc->buf + hc->len,
+		    sizeof(hc->buf) - 1 - hc->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			/* Not persistent: wait again, or the check hangs. */
+			px_hc_arm(hc, hc->blk & PX_IO_RWANTW ? EV_WRITE :
+			    EV_READ);
+			return;
+		}
+		if (n == -1) {
+			px_hc_fail(hc, "recv");
+			return;
+		}
+		hc->len += (size_t)n;
+		if ((r = px_health_status(hc->buf, hc->len, n == 0, why,
+		    sizeof(why))) != -1) {
+			px_hc_done(hc, r == 1, why);
+			return;
+		}
+	}
 }
 
 static void
@@ -197,6 +242,7 @@ px_hc_tick(evutil_socket_t fd, short what, void *arg)
 		return;		/* px_health_start resumes it */
 	hc->connected = false;
 	hc->sent = hc->len = 0;
+	hc->blk = 0;
 	hc->deadline = px_now_ms() + sv->pb->conf->health.timeout;
 	hc->fd = socket(sv->addr.ss.ss_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -234,7 +280,7 @@ px_hc_req(struct px_hc *hc)
 		(void)snprintf(host, sizeof(host), "[%s]", cs->host);
 	else
 		(void)snprintf(host, sizeof(host), "%s", cs->host);
-	if (cs->port != 80)
+	if (cs->port != (sv->pb->conf->tls != NULL ? 443 : 80))
 		(void)snprintf(port, sizeof(port), ":%u", cs->port);
 	n = asprintf(&hc->req, "GET %s HTTP/1.1\r\nHost: %s%s\r\n"
 	    "User-Agent: v6front-health\r\nConnection: close\r\n\r\n",

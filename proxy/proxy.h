@@ -102,9 +102,8 @@ struct px_backend {
 					   release, so readers other than
 					   main walk it with acquire loads */
 	struct px_st		*st;	/* counted ref: its counters */
-	struct px_streg		*reg;	/* borrowed: where servers get
-					   their counters */
 	size_t			 idx;	/* in gen->backends */
+	const struct px_gen	*gen;	/* borrowed: its generation */
 	struct px_dnsname	**names;	/* owned; one per named server */
 	size_t			 nnames;
 	struct event_base	*base;	/* main's, while started; else NULL */
@@ -805,6 +804,13 @@ bool	px_tls_pending(struct ssl_st *);
 
 /* SSL_free; NULL is ignored. */
 void	px_tls_free_ssl(struct ssl_st *);
+
+/*
+ * Drives a client handshake (health checks): 0 done; -1 with errno EAGAIN
+ * (wait for the socket to be readable if *rd, else writable), EPROTO (see
+ * px_io_why) or the socket's error.
+ */
+int	px_tls_handshake(struct ssl_st *, bool *rd);
 
 #define PX_IO_RWANTW	0x1	/* a read waits for the socket to be writable */
 #define PX_IO_WWANTR	0x2	/* a write waits for it to be readable */

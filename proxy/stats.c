@@ -539,7 +539,7 @@ px_prom(struct px_stbuf *b, const struct px_stsnap *sn)
 			uint64_t v = sn->ln[i].v[px_prom_ln[k].idx];
 
 			/* Ends counted before starts read: never below 0. */
-			if (px_prom_ln[k].idx == PX_SL_OPEN && (int64_t)v < 0)
+			if (px_prom_ln[k].idx == PX_SL_OPEN && v > INT64_MAX)
 				v = 0;
 			px_prom_sample(b, px_prom_ln[k].name, "listener",
 			    sn->ln[i].name, NULL, NULL, NULL, NULL, v);

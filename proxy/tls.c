@@ -506,6 +506,36 @@ px_io_send(int fd, SSL *ssl, uint8_t *blk, const void *buf, size_t len)
 }
 
 int
+px_tls_handshake(SSL *ssl, bool *rd)
+{
+	int	rc;
+
+	ERR_clear_error();
+	errno = 0;
+	if ((rc = SSL_do_handshake(ssl)) == 1)
+		return (0);
+	switch (SSL_get_error(ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+		*rd = true;
+		errno = EAGAIN;
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		*rd = false;
+		errno = EAGAIN;
+		break;
+	case SSL_ERROR_SYSCALL:
+		/* A peer that closes during the handshake: no errno. */
+		if (errno == 0 || errno == EAGAIN)
+			errno = ECONNRESET;
+		break;
+	default:
+		errno = EPROTO;
+		break;
+	}
+	return (-1);
+}
+
+int
 px_io_shut(int fd, SSL *ssl)
 {
 	/* close_notify goes out if it can; the FIN is what matters. */

@@ -127,6 +127,28 @@ like("$st $body", qr/^200 (two|three)\n$/, 'served after the reload');
 $dns->set('be.test' => ['127.0.0.3']);
 ok($d->wait_log(qr/be\.test now resolves to 127\.0\.0\.3:$bp \(/, 5, $from),
     'the new generation follows DNS changes');
+# A reload that names other resolvers: the new generation looks names up
+# through them, and the old server is asked no more.
+my $dns2 = V6FDNS->new(table => { 'be.test' => ['127.0.0.2'] }, ttl => 1);
+(my $y2 = $yaml) =~ s/\Q${\ $dns->addr}\E/${\ $dns2->addr}/;
+$d->rewrite($y2);
+$from = length($d->log);
+$d->signal('HUP');
+ok($d->wait_log(qr/reloaded .*: generation 3/, 10, $from), 'reloaded again');
+like(substr($d->log, $from),
+    qr/notice: reload: names are now looked up through \Q${\ $dns2->addr}\E/,
+    'the reload names the new resolvers');
+($st, $body) = get_id($lp);
+is("$st $body", "200 two\n",
+    'the answer of the new resolver (127.0.0.2, the old said .3) is used');
+my $q1 = $dns->queries('be.test');
+my $q2 = $dns2->queries('be.test');
+sleep(2.5);
+is($dns->queries('be.test'), $q1, 'the old resolver is asked no more');
+cmp_ok($dns2->queries('be.test'), '>', $q2,
+    'the new one is asked at each TTL');
+$dns = $dns2;
+
 # A lookup still out when the daemon stops is cleaned up (stop_ok checks
 # the sanitizers' reports).
 $dns->set('be.test' => 'DROP');

@@ -1071,11 +1071,6 @@ static const struct bad bad_rows[] = {
 	    "t.yaml:4:15: backends.b.servers[0]: missing required key "
 	    "\"address\"", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
-	    "peer: '::2'}\nbackends:\n  b:\n    servers: [\"a:1\"]\n"
-	    "    health: {path: /h}\n    tls: {}\n", "t.yaml:5:13: "
-	    "backends.b.health: path: HTTP checks do not speak TLS; without "
-	    "path a check is a TCP connect", 1 },
-	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "
 	    "peer: '::2'}\nresolvers: [\"dns.example:53\"]\n",
 	    "t.yaml:2:13: resolvers[0]: expected [ipv6]:port or ipv4:port", 1 },
 	{ "tunnel: {local: 1.1.1.1, remote: 2.2.2.2, address: '::1/128', "

@@ -44,7 +44,7 @@ static struct {
 						   tunnel was opened with */
 	struct px_alogreg	 alogs;		/* access-log outputs */
 	struct px_streg		 reg;		/* every counter block */
-	bool			 reg_on;
+	bool			 reg_on;	/* reg is set up */
 	struct event		*alog_ev;	/* reports their drops */
 } px;
 

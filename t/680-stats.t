@@ -3,8 +3,9 @@
 # 200 and 3 answers 404 from a backend, 2 requests to a dead server, a
 # connect that times out, one TCP relay), then the exact counters in both
 # formats: /metrics parsed strictly and by promtool, /stats as JSON.  Also
-# HEAD, 404, 405 with Allow, the access log, the listener's ACL, and
-# counters that keep their values across SIGHUP.
+# HEAD, 404, 405 with Allow, the access log, the listener's ACL, a
+# retry, a failed TLS handshake, and counters that keep their values
+# across SIGHUP.
 use strict;
 use warnings;
 use FindBin;
@@ -13,6 +14,7 @@ use V6F;
 use V6FHTTP;
 use V6FServers;
 use V6FStats;
+use V6FTLS;
 use IO::Socket::IP;
 use JSON::PP;
 use List::Util qw(sum);
@@ -38,8 +40,11 @@ for (1 .. 8) {
 	push @fill, $s if $s;
 }
 
-my %port = map { $_ => free_port() } qw(web dead stuck tcp stats);
-my $dead = free_port();
+my %port = map { $_ => free_port() } qw(web dead stuck tcp stats twice tls);
+my ($dead, $dead2) = (free_port(), free_port());
+make_ca($dir, 'ca');
+my ($cert, $key) = make_cert(dir => $dir, name => 'srv', ca => 'ca',
+    cn => 'localhost', san => 'IP:::1');
 my $bp = $be->port;
 my $tp = $tb->port;
 my $yaml = <<"EOF";
@@ -59,6 +64,15 @@ listeners:
     backend:
       servers: ["127.0.0.1:$full_port"]
       timeouts: { connect: 1s }
+  - name: twice
+    bind: "[::1]:$port{twice}"
+    mode: http
+    backend: { servers: ["127.0.0.1:$dead", "127.0.0.2:$dead2"], retries: 1 }
+  - name: tls
+    bind: "[::1]:$port{tls}"
+    mode: http
+    backend: app
+    tls: { cert: $cert, key: $key }
   - name: tcp
     bind: "[::1]:$port{tcp}"
     backend: { servers: ["127.0.0.1:$tp"] }
@@ -99,6 +113,14 @@ for (1 .. 2) {
 	like($r, qr{^HTTP/1\.1 502 }, "dead server: 502 ($_)");
 	$din += length($q);
 	$dout += length($r);
+}
+{
+	my (undef, $r) = req($port{twice}, "/x");
+	like($r, qr{^HTTP/1\.1 502 }, 'two dead servers, one retry: 502');
+	# Not TLS: the handshake fails.
+	my $c = connect_tcp('::1', $port{tls}) or die;
+	send_all($c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	unlike(read_all($c, 5) // '', qr{^HTTP/}, 'plain HTTP to TLS: no answer');
 }
 my $timed_out = 0;
 SKIP: {
@@ -189,6 +211,16 @@ my %want = (
     'v6front_backend_connect_timeouts_total{backend="dead"}' => 0,
     "v6front_server_connect_failures_total{backend=\"dead\",server=\"127.0.0.1:$dead\"}" => 2,
     "v6front_server_requests_total{backend=\"dead\",server=\"127.0.0.1:$dead\"}" => 2,
+    # two dead servers, retries: 1
+    'v6front_backend_connect_failures_total{backend="twice"}' => 2,
+    'v6front_backend_retries_total{backend="twice"}' => 1,
+    'v6front_backend_requests_total{backend="twice"}' => 1,
+    'v6front_backend_responses_total{backend="twice",code="5xx"}' => 1,
+    'v6front_backend_servers{backend="twice"}' => 2,
+    # TLS
+    'v6front_listener_tls_handshake_failures_total{listener="tls"}' => 1,
+    'v6front_listener_tls_handshake_failures_total{listener="web"}' => 0,
+    'v6front_listener_requests_total{listener="tls"}' => 0,
     # the connect timeout
     'v6front_backend_connect_timeouts_total{backend="stuck"}' => $timed_out,
     'v6front_backend_connect_failures_total{backend="stuck"}' => $timed_out,
@@ -210,6 +242,11 @@ my %want = (
 for my $k (sort keys %want) {
 	is($v->{$k}, $want{$k}, "/metrics: $k");
 }
+my %sv = map { $_ => $v->{$_} } grep { /^v6front_server_\w+_total\{backend="twice"/ } keys %$v;
+is(sum(map { /_retries_/ ? $sv{$_} : 0 } keys %sv), 1,
+    '/metrics: the retry counted on the server that failed first');
+is(sum(map { /_connect_failures_/ ? $sv{$_} : 0 } keys %sv), 2,
+    '/metrics: a connect failure on each server');
 my $conns = $v->{"v6front_server_connections_total{backend=\"app\",server=\"127.0.0.1:$bp\"}"} // 0;
 ok($conns >= 1 && $conns <= 10, "/metrics: server connections $conns, " .
     'pooled: 1 to 10');

@@ -10,9 +10,9 @@
  *
  * Blocks are found by name (servers by backend name and address), so a
  * listener, backend or server that a reload keeps keeps its counters.  A
- * block is freed with the last generation that uses it: a server that
- * leaves DNS and every generation disappears from the output, and counts
- * from zero if it comes back later.
+ * block is freed with the last generation that uses it, so memory follows
+ * the live generations; the output lists what the serving generation has.
+ * A server that comes back after its block went counts from zero.
  */
 #include <inttypes.h>
 #include <stdarg.h>

@@ -60,6 +60,7 @@ enum conf_mode {
 enum conf_builtin {
 	CONF_BUILTIN_NONE = 0,
 	CONF_BUILTIN_STATUS,		/* answers with the address it saw */
+	CONF_BUILTIN_STATS,		/* counters: Prometheus text, JSON */
 };
 
 /* `send_proxy:` of a backend: the PROXY protocol header sent first. */

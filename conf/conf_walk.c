@@ -60,7 +60,8 @@ static const struct conf_enum conf_balances[] = {
 	{ "source", CONF_BALANCE_SOURCE }, { NULL, 0 },
 };
 static const struct conf_enum conf_builtins[] = {
-	{ "status", CONF_BUILTIN_STATUS }, { NULL, 0 },
+	{ "status", CONF_BUILTIN_STATUS }, { "stats", CONF_BUILTIN_STATS },
+	{ NULL, 0 },
 };
 static const struct conf_enum conf_send_proxies[] = {
 	{ "off", CONF_PROXY_OFF }, { "v1", CONF_PROXY_V1 },
@@ -2050,6 +2051,12 @@ conf_resolve_backends(struct conf_cx *cx)
 			conf_err_at(cx, path, lx->backend->line,
 			    lx->backend->col, "backend %s has tls, which "
 			    "needs mode: http", cfg->listeners[i].backend->name);
+		if (cfg->listeners[i].backend != NULL &&
+		    cfg->listeners[i].backend->builtin == CONF_BUILTIN_STATS &&
+		    cfg->listeners[i].mode != CONF_MODE_HTTP)
+			conf_err_at(cx, path, lx->backend->line,
+			    lx->backend->col, "builtin: stats needs mode: "
+			    "http");
 	}
 	free(v);
 }

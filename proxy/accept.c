@@ -16,7 +16,7 @@
  *   4. limits.conn_per_source closes a connection over the limit (both
  *      modes); limits.request_rate counts connections in mode tcp (closed
  *      over the rate) and requests in mode http (429, see http.c).
- * Every refusal is counted in the worker's px_lstats and logged through
+ * Every refusal is counted in the listener's counters and logged through
  * px_refuse_log.  A source not trusted on an accept_proxy listener is
  * served as a direct client, but one whose first bytes are a PROXY header
  * is refused (tcp.c, http.c).
@@ -64,14 +64,14 @@ px_admit(struct px_worker *wk, const struct px_lbind *lb, struct px_conn *c)
 {
 	const struct conf_listener	*ln = lb->ln;
 	const struct sockaddr		*sa = (const struct sockaddr *)&c->cli;
-	struct px_lstats		*st;
+	struct px_st			*st = px_gen_lst(c->gen, ln);
 	struct px_src			 k;
 	char				 peer[PX_PEERSTRLEN];
 	uint64_t			 wait;
 	int				 r;
 
 	if (c->deny != 0 && ln->mode != CONF_MODE_HTTP) {
-		px_lstats_get(wk, ln)->acl_denied++;
+		px_st_add(st, wk->idx, PX_SL_ACL, 1);
 		px_refuse_log(wk, sa, "%s: %s: denied by the ACL; closed",
 		    ln->name, conf_addr_fmt(sa, true, peer, sizeof(peer)));
 		px_conn_close(c);
@@ -81,7 +81,7 @@ px_admit(struct px_worker *wk, const struct px_lbind *lb, struct px_conn *c)
 		px_src_key(sa, ln->source_prefix, &k);
 		if ((r = px_lim_conn(lb->lim, &k, ln->conn_per_source,
 		    &c->slot)) != 0) {
-			px_lstats_get(wk, ln)->conn_limited++;
+			px_st_add(st, wk->idx, PX_SL_CONNLIM, 1);
 			px_refuse_log(wk, sa, "%s: %s: %s; closed", ln->name,
 			    conf_addr_fmt(sa, true, peer, sizeof(peer)),
 			    r == -1 ? "over conn_per_source" :
@@ -93,8 +93,7 @@ px_admit(struct px_worker *wk, const struct px_lbind *lb, struct px_conn *c)
 		if (ln->mode != CONF_MODE_HTTP && ln->rate_count > 0 &&
 		    (wait = px_lim_rate(c->lim, c->slot, ln->rate_count,
 		    ln->rate_period)) > 0) {
-			st = px_lstats_get(wk, ln);
-			st->rate_limited++;
+			px_st_add(st, wk->idx, PX_SL_RATE, 1);
 			px_refuse_log(wk, sa, "%s: %s: over request_rate; "
 			    "closed (next in %llu ms)", ln->name,
 			    conf_addr_fmt(sa, true, peer, sizeof(peer)),
@@ -133,7 +132,7 @@ px_ppw_refuse(struct px_ppw *w, const char *why)
 {
 	char peer[PX_PEERSTRLEN];
 
-	px_lstats_get(w->s.wk, w->s.ln)->proxy_refused++;
+	px_st_add(w->s.st, w->s.wk->idx, PX_SL_PROXY, 1);
 	px_refuse_log(w->s.wk, (const struct sockaddr *)&w->real,
 	    "%s: %s: PROXY header refused: %s; closed", w->s.ln->name,
 	    conf_addr_fmt((const struct sockaddr *)&w->real, true, peer,
@@ -261,11 +260,14 @@ px_accept(struct px_wlisten *wl, int fd, const struct sockaddr *sa,
 {
 	const struct conf_listener	*ln = wl->lb->ln;
 	struct px_conn			 c;
+	struct px_st			*st;
 	char				 peer[PX_PEERSTRLEN];
 
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
 	c.gen = wl->wk->lset->gen;
+	st = px_gen_lst(c.gen, ln);
+	px_st_add(st, wl->wk->idx, PX_SL_CONNS, 1);
 	if (salen > sizeof(c.cli))
 		salen = sizeof(c.cli);
 	memcpy(&c.cli, sa, salen);
@@ -274,7 +276,7 @@ px_accept(struct px_wlisten *wl, int fd, const struct sockaddr *sa,
 		return;
 	}
 	if (!px_acl_pass(ln, sa)) {
-		px_lstats_get(wl->wk, ln)->acl_denied++;
+		px_st_add(st, wl->wk->idx, PX_SL_ACL, 1);
 		px_refuse_log(wl->wk, sa, "%s: %s: denied by the ACL; closed",
 		    ln->name, conf_addr_fmt(sa, true, peer, sizeof(peer)));
 		close(fd);
@@ -305,7 +307,7 @@ px_accept_sniff(struct px_sess *s, const void *buf, size_t len)
 {
 	if (!s->ln->accept_proxy || !px_pp_sniff(buf, len))
 		return (false);
-	px_lstats_get(s->wk, s->ln)->proxy_refused++;
+	px_st_add(s->st, s->wk->idx, PX_SL_PROXY, 1);
 	px_refuse_log(s->wk, (const struct sockaddr *)&s->cli_addr,
 	    "%s: %s: PROXY header from a source not trusted for one; "
 	    "closed", s->ln->name, px_sess_peer(s));

@@ -312,51 +312,6 @@ px_lim_rate(struct px_limtab *t, struct px_lim *e, uint64_t count,
 	return (wait);
 }
 
-struct px_lstats *
-px_lstats_get(struct px_worker *wk, const struct conf_listener *ln)
-{
-	static __thread struct px_lstats scratch;
-	const struct config *cfg;
-	size_t i;
-
-	if (wk->lset != NULL) {
-		cfg = wk->lset->gen->cfg;
-		if (ln >= cfg->listeners && ln < cfg->listeners +
-		    cfg->nlisteners && (size_t)(ln - cfg->listeners) <
-		    wk->nlstats)
-			return (&wk->lstats[ln - cfg->listeners]);
-	}
-	/* A session of an older generation: its listener's name. */
-	for (i = 0; i < wk->nlstats; i++)
-		if (strcmp(wk->lstats[i].name, ln->name) == 0)
-			return (&wk->lstats[i]);
-	return (&scratch);
-}
-
-int
-px_lstats_rebuild(struct px_worker *wk, const struct config *cfg)
-{
-	struct px_lstats	*ns;
-	size_t			 i, j;
-
-	if ((ns = calloc(cfg->nlisteners ? cfg->nlisteners : 1,
-	    sizeof(*ns))) == NULL)
-		return (-1);
-	for (i = 0; i < cfg->nlisteners; i++) {
-		(void)snprintf(ns[i].name, sizeof(ns[i].name), "%s",
-		    cfg->listeners[i].name);
-		for (j = 0; j < wk->nlstats; j++)
-			if (strcmp(wk->lstats[j].name, ns[i].name) == 0) {
-				ns[i] = wk->lstats[j];
-				break;
-			}
-	}
-	free(wk->lstats);
-	wk->lstats = ns;
-	wk->nlstats = cfg->nlisteners;
-	return (0);
-}
-
 struct px_rlog *
 px_rlog_new(void)
 {

@@ -120,6 +120,11 @@ px_server_new(struct px_backend *pb, const struct conf_server *cs,
 	memcpy(&sv->addr.ss, sa, len);
 	sv->addr.len = len;
 	conf_addr_fmt(sa, true, sv->addr.text, sizeof(sv->addr.text));
+	if ((sv->st = px_st_get(pb->gen->reg, PX_ST_SERVER,
+	    pb->conf->name, sv->addr.text)) == NULL) {
+		free(sv);
+		return (NULL);
+	}
 	sv->cs = cs;
 	sv->pb = pb;
 	sv->weight = cs->weight;
@@ -131,7 +136,8 @@ px_server_new(struct px_backend *pb, const struct conf_server *cs,
 	sv->seen_up = true;
 	for (pp = &pb->all; *pp != NULL; pp = &(*pp)->next)
 		;
-	*pp = sv;
+	/* Workers reading the stats walk the list as it grows. */
+	__atomic_store_n(pp, sv, __ATOMIC_RELEASE);
 	return (sv);
 }
 
@@ -463,6 +469,9 @@ px_backend_init(struct px_gen *g, char *err, size_t errlen)
 		pb->conf = b;
 		pb->idx = i;
 		pb->gen = g;
+		if ((pb->st = px_st_get(g->reg, PX_ST_BACKEND, b->name,
+		    NULL)) == NULL)
+			goto nomem;
 		for (j = 0, nn = 0; j < b->nservers; j++)
 			if (!b->servers[j].literal)
 				nn++;
@@ -517,8 +526,10 @@ px_backend_free(struct px_gen *g)
 		}
 		for (sv = pb->all; sv != NULL; sv = next) {
 			next = sv->next;
+			px_st_put(g->reg, sv->st);
 			free(sv);
 		}
+		px_st_put(g->reg, pb->st);
 		for (j = 0; j < pb->nnames; j++)
 			if (pb->names[j] != NULL) {
 				free(pb->names[j]->addrs);

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "proxy/proxy.h"
 
 static uint64_t
@@ -212,6 +214,8 @@ px_server_set_up(struct px_server *sv, bool up, const char *why)
 	if (!__atomic_compare_exchange_n(&sv->up, &from, up ? 1 : 0, false,
 	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return (false);
+	__atomic_store_n(&sv->st->changed, (int64_t)time(NULL),
+	    __ATOMIC_RELAXED);
 	px_log(up ? CONF_LOG_NOTICE : CONF_LOG_WARNING, "backend %s: server "
 	    "%s is %s: %s", sv->pb->conf->name, sv->addr.text,
 	    up ? "up" : "down", why);

@@ -111,6 +111,8 @@ struct px_http {
 	bool			 srv_reused;	/* taken from the pool */
 	bool			 stopping;	/* no request after this one */
 	bool			 retried;	/* request sent twice */
+	bool			 be_req;	/* the exchange is counted in
+						   the backend's counters */
 	bool			 tshut[2];	/* TUNNEL: FIN sent to side i */
 	unsigned		 nreq;		/* requests started */
 
@@ -193,6 +195,7 @@ struct px_hwork {
 
 static void	px_http_run(struct px_http *);
 static int	px_http_connfail(struct px_http *, int);
+static int	px_http_stats(struct px_http *);
 static void	px_http_trim_arm(struct px_worker *);
 static void	px_http_read(evutil_socket_t, short, void *);
 static void	px_http_write(evutil_socket_t, short, void *);
@@ -376,6 +379,29 @@ px_http_lg_req(struct px_http *h, struct alog_rec *r, char *host)
 	px_http_lg_host(h, r, host);
 }
 
+/* Counts an exchange that ends, where its access-log line is written. */
+static void
+px_http_count(struct px_http *h)
+{
+	struct px_st	*st = h->s.st;
+	int		 wi = h->s.wk->idx, status;
+
+	status = h->w->lg_status != 0 ? h->w->lg_status : h->w->lg_orig;
+	px_st_add(st, wi, PX_SL_REQS, 1);
+	px_st_add(st, wi, PX_SL_IN, h->w->lg_parsed ?
+	    (uint64_t)h->w->lg_in : (uint64_t)h->in[PX_CLI].len);
+	px_st_add(st, wi, PX_SL_OUT, (uint64_t)h->w->lg_out);
+	if (status >= 100 && status < 600)
+		px_st_add(st, wi, PX_SL_RESP + (unsigned)(status / 100 - 1), 1);
+	if (!h->be_req)
+		return;
+	h->be_req = false;
+	st = px_gen_backend(h->s.gen, h->s.ln->backend)->st;
+	px_st_add(st, wi, PX_SB_REQS, 1);
+	if (status >= 100 && status < 600)
+		px_st_add(st, wi, PX_SB_RESP + (unsigned)(status / 100 - 1), 1);
+}
+
 /*
  * Writes the line owed for the exchange, if any: once per request, when
  * its answer is sent or the exchange ends otherwise.  conn is %X; end the
@@ -393,6 +419,7 @@ px_http_log(struct px_http *h, enum alog_conn conn, const char *end)
 	if (!h->lg_on)
 		return;
 	h->lg_on = false;
+	px_http_count(h);
 	if (!h->lg_want)
 		return;
 	alog_rec_init(&r);
@@ -430,7 +457,7 @@ px_http_log(struct px_http *h, enum alog_conn conn, const char *end)
 		r.nresp_hdr = p->nhdr;
 	}
 	if (h->w->lg_parsed && h->srv_addr != NULL &&
-	    h->s.ln->backend->builtin != CONF_BUILTIN_STATUS)
+	    h->s.ln->backend->builtin == CONF_BUILTIN_NONE)
 		r.srv = (const struct sockaddr *)&h->srv_addr->ss;
 	r.srv_connect_us = h->w->lg_conn_us;
 	r.srv_first_us = h->w->lg_first_us;
@@ -827,6 +854,7 @@ px_http_fail(struct px_http *h, int status, const char *why)
 		px_http_close(&h->s, why);
 		return (-1);
 	}
+	px_st_add(h->s.st, h->s.wk->idx, PX_SL_ERRORS, 1);
 	/* Refusals (403, 429) have their own rate-limited line. */
 	if (status != 403 && status != 429)
 		px_log(CONF_LOG_INFO, "%s: %s: %d %s", h->s.ln->name,
@@ -1148,6 +1176,73 @@ px_http_status(struct px_http *h)
 }
 
 /*
+ * The answer of `builtin: stats`: GET or HEAD /metrics (Prometheus text
+ * format 0.0.4) or /stats (JSON), from the worker's current generation.
+ */
+static int
+px_http_stats(struct px_http *h)
+{
+	const struct px_h1	*q = h->req;
+	const struct px_gen	*g = h->s.wk->lset != NULL ?
+				    h->s.wk->lset->gen : h->s.gen;
+	const char		*p = "", *qm, *type, *reason, *allow = "";
+	struct px_stbuf		 b = { NULL, 0, 0, false };
+	char			 head[512];
+	size_t			 plen = 0;
+	int			 status = 200, which = -1;
+
+	if (q->form == PX_H1_FORM_ORIGIN || q->form == PX_H1_FORM_ABSOLUTE) {
+		p = h->in[PX_CLI].p + q->path.off;
+		plen = q->path.len;
+		if ((qm = memchr(p, '?', plen)) != NULL)
+			plen = (size_t)(qm - p);
+	}
+	if (plen == 8 && memcmp(p, "/metrics", 8) == 0)
+		which = 1;
+	else if (plen == 6 && memcmp(p, "/stats", 6) == 0)
+		which = 0;
+	if (which == -1) {
+		status = 404;
+		px_stbuf_printf(&b, "404 Not Found\n");
+	} else if (q->meth != PX_H1_M_GET && q->meth != PX_H1_M_HEAD) {
+		status = 405;
+		allow = "Allow: GET, HEAD\r\n";
+		px_stbuf_printf(&b, "405 Method Not Allowed\n");
+	} else
+		px_stats_render(&b, g, which == 1);
+	if (b.oom) {
+		free(b.p);
+		return (-1);
+	}
+	reason = status == 200 ? "OK" : status == 404 ? "Not Found" :
+	    "Method Not Allowed";
+	type = status != 200 ? "text/plain; charset=utf-8" : which == 1 ?
+	    "text/plain; version=0.0.4; charset=utf-8" : "application/json";
+	/* A request body is not read: the connection ends after the answer. */
+	h->cli_keep = q->keep_alive && q->framing == PX_H1_BODY_NONE;
+	(void)snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
+	    "Server: v6front/%s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n%s%s\r\n", status, reason,
+	    V6F_VERSION, type, b.len, allow,
+	    !h->cli_keep ? "Connection: close\r\n" : q->version == 10 ?
+	    "Connection: keep-alive\r\n" : "");
+	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
+	    (q->meth != PX_H1_M_HEAD &&
+	    px_hout_add(&h->out[PX_CLI], b.p, b.len) == -1)) {
+		free(b.p);
+		return (-1);
+	}
+	free(b.p);
+	h->resp_sent = true;
+	h->w->lg_status = status;
+	h->w->lg_body = q->meth != PX_H1_M_HEAD ? (int64_t)b.len : 0;
+	h->w->lg_end = "ok";
+	return (0);
+}
+
+/*
  * A new backend connection of a send_proxy backend starts with the PROXY
  * header, before the request already queued.  Such a connection speaks for
  * this client only, so it is never parked in the shared pool
@@ -1195,6 +1290,7 @@ px_http_connect(struct px_http *h, bool fresh)
 	px_server_take(h->sv);
 	h->sv_busy = true;
 	h->srv_reused = false;
+	px_st_add(h->sv->st, h->s.wk->idx, PX_SS_REQS, 1);
 	if (!fresh && (h->bc = px_pool_get(h->s.wk, h->sv, h)) != NULL) {
 		px_http_attach(h);
 		h->srv = PX_HS_READY;
@@ -1231,6 +1327,7 @@ px_http_connect(struct px_http *h, bool fresh)
 	h->w->lg_conn_t0 = px_now_us();
 	if (h->w->ntried < PX_TRIES_MAX)
 		h->w->tried[h->w->ntried++] = h->sv;
+	px_st_add(h->sv->st, h->s.wk->idx, PX_SS_CONNS, 1);
 	if (connect(fd, (const struct sockaddr *)&h->srv_addr->ss,
 	    h->srv_addr->len) == -1 && errno != EINPROGRESS)
 		return (px_http_connfail(h, errno));
@@ -1253,8 +1350,15 @@ px_http_connfail(struct px_http *h, int e)
 					    strerror(e);
 	char				 why[160];
 	struct px_server		*next;
+	struct px_st			*bst;
+	int				 wi = h->s.wk->idx;
 
 	px_server_connect_done(h->sv, false, what);
+	bst = px_gen_backend(h->s.gen, b)->st;
+	px_st_add(bst, wi, PX_SB_CONNFAIL, 1);
+	if (e == ETIMEDOUT)
+		px_st_add(bst, wi, PX_SB_CONNTMO, 1);
+	px_st_add(h->sv->st, wi, PX_SS_CONNFAIL, 1);
 	(void)snprintf(why, sizeof(why), "connect %s: %s", h->srv_addr->text,
 	    what);
 	if (h->w->ntried <= b->retries && (next = px_balance_pick(h->s.wk,
@@ -1263,6 +1367,8 @@ px_http_connfail(struct px_http *h, int e)
 		px_log(CONF_LOG_INFO, "%s: %s: %s; trying %s (attempt %d of "
 		    "at most %d)", h->s.ln->name, px_sess_peer(&h->s), why,
 		    next->addr.text, h->w->ntried + 1, b->retries + 1);
+		px_st_add(bst, wi, PX_SB_RETRIES, 1);
+		px_st_add(h->sv->st, wi, PX_SS_RETRIES, 1);
 		/* What waits for the backend stays: none of it went. */
 		px_http_srv_drop(h);
 		o->off = off;
@@ -1309,7 +1415,7 @@ px_http_admit(struct px_http *h)
 	uint64_t			 wait;
 
 	if (h->s.deny != 0) {
-		px_lstats_get(h->s.wk, ln)->acl_denied++;
+		px_st_add(h->s.st, h->s.wk->idx, PX_SL_ACL, 1);
 		px_refuse_log(h->s.wk, (const struct sockaddr *)&h->s.cli_addr,
 		    "%s: %s: denied by the ACL; 403", ln->name,
 		    px_sess_peer(&h->s));
@@ -1320,7 +1426,7 @@ px_http_admit(struct px_http *h)
 	    (wait = px_lim_rate(h->s.lim, h->s.slot, ln->rate_count,
 	    ln->rate_period)) == 0)
 		return (0);
-	px_lstats_get(h->s.wk, ln)->rate_limited++;
+	px_st_add(h->s.st, h->s.wk->idx, PX_SL_RATE, 1);
 	px_refuse_log(h->s.wk, (const struct sockaddr *)&h->s.cli_addr,
 	    "%s: %s: over request_rate; 429 (next in %llu ms)", ln->name,
 	    px_sess_peer(&h->s), (unsigned long long)wait);
@@ -1359,7 +1465,10 @@ px_http_req_start(struct px_http *h, size_t hlen)
 	}
 	if (h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) {
 		rc = px_http_status(h);
+	} else if (h->s.ln->backend->builtin == CONF_BUILTIN_STATS) {
+		rc = px_http_stats(h);
 	} else {
+		h->be_req = true;
 		if (h->srv == PX_HS_READY && h->eof[PX_SRV])
 			px_http_srv_drop(h);
 		rc = px_http_req_build(h, &h->out[PX_SRV]);
@@ -1369,7 +1478,7 @@ px_http_req_start(struct px_http *h, size_t hlen)
 		return (-1);
 	}
 	in->off = hlen;
-	if (h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) {
+	if (h->s.ln->backend->builtin != CONF_BUILTIN_NONE) {
 		if (!h->cli_keep) {
 			h->phase = PX_HP_CLOSING;
 			h->t_close = px_now_ms();
@@ -1415,6 +1524,9 @@ px_http_retry(struct px_http *h)
 	px_log(CONF_LOG_INFO, "%s: %s: %s closed a reused connection before "
 	    "answering; sending again on a new one", h->s.ln->name,
 	    px_sess_peer(&h->s), h->srv_addr->text);
+	px_st_add(px_gen_backend(h->s.gen, h->s.ln->backend)->st,
+	    h->s.wk->idx, PX_SB_RETRIES, 1);
+	px_st_add(h->sv->st, h->s.wk->idx, PX_SS_RETRIES, 1);
 	px_http_srv_drop(h);
 	h->retried = true;
 	if (px_hout_add(&h->out[PX_SRV], h->w->rhead, h->w->rhead_len) == -1) {
@@ -1505,6 +1617,9 @@ px_http_flush(struct px_http *h, int i, bool *moved)
 		o->off += (size_t)n;
 		if (i == PX_CLI)
 			h->w->lg_out += n;
+		else
+			px_st_add(h->sv->st, h->s.wk->idx, PX_SS_OUT,
+			    (uint64_t)n);
 		h->t_io = px_now_ms();
 		/* A slow backend holding the upload is not an idle client. */
 		if (i == PX_SRV)
@@ -1882,6 +1997,8 @@ px_http_tls_fail(struct px_http *h, int i)
 	char	reason[160], why[256];
 
 	(void)px_io_why(h->ssl[i], EPROTO, reason, sizeof(reason));
+	if (i == PX_CLI && !px_tls_done(h->ssl[i]))
+		px_st_add(h->s.st, h->s.wk->idx, PX_SL_TLSFAIL, 1);
 	if (i == PX_CLI) {
 		px_log(CONF_LOG_INFO, "%s: %s: TLS %s: %s", h->s.ln->name,
 		    px_sess_peer(&h->s), px_tls_done(h->ssl[i]) ? "error" :
@@ -1936,6 +2053,9 @@ px_http_recv(struct px_http *h, int i)
 		}
 		in->len += (size_t)n;
 		h->t_io = px_now_ms();
+		if (i == PX_SRV)
+			px_st_add(h->sv->st, h->s.wk->idx, PX_SS_IN,
+			    (uint64_t)n);
 		if (i == PX_SRV && h->phase == PX_HP_REQ &&
 		    h->w->lg_first_us < 0)
 			h->w->lg_first_us = (int64_t)(px_now_us() -
@@ -2168,7 +2288,7 @@ px_http_run(struct px_http *h)
 				return;
 			if (h->phase != PX_HP_REQ)
 				break;
-			if (h->s.ln->backend->builtin != CONF_BUILTIN_STATUS &&
+			if (h->s.ln->backend->builtin == CONF_BUILTIN_NONE &&
 			    px_http_resp(h, &moved) == -1)
 				return;
 			if (h->phase != PX_HP_REQ)
@@ -2178,7 +2298,7 @@ px_http_run(struct px_http *h)
 			/* An early answer ends the exchange too; the
 			 * connection then closes (px_http_done). */
 			if ((h->resp->done ||
-			    h->s.ln->backend->builtin == CONF_BUILTIN_STATUS) &&
+			    h->s.ln->backend->builtin != CONF_BUILTIN_NONE) &&
 			    px_hout_pending(&h->out[PX_CLI]) == 0) {
 				if (px_http_done(h) == -1)
 					return;

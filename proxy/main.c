@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -42,6 +43,8 @@ static struct {
 	const struct config	*tun_cfg;	/* counted ref: the config the
 						   tunnel was opened with */
 	struct px_alogreg	 alogs;		/* access-log outputs */
+	struct px_streg		 reg;		/* every counter block */
+	bool			 reg_on;	/* reg is set up */
 	struct event		*alog_ev;	/* reports their drops */
 } px;
 
@@ -227,7 +230,7 @@ px_reload(void)
 	    px.tun_cfg->tunnel : NULL))
 		px_warnx("reload: tunnel changes need a restart; keeping the "
 		    "running tunnel%s", px.tun != NULL ? "" : " (none)");
-	g = px_gen_new(cfg, px.gen_id + 1, err, sizeof(err));
+	g = px_gen_new(cfg, px.gen_id + 1, &px.reg, err, sizeof(err));
 	conf_unref(cfg);
 	if (g != NULL && px_alog_gen_open(g, &px.alogs, px.nwk, err,
 	    sizeof(err)) == -1) {
@@ -260,6 +263,8 @@ px_reload(void)
 	px_lset_unref(px.lset);
 	px.lset = ls;
 	px.gen_id++;
+	__atomic_store_n(&px.reg.gen, px.gen_id, __ATOMIC_RELAXED);
+	__atomic_store_n(&px.reg.loaded, (int64_t)time(NULL), __ATOMIC_RELAXED);
 	px_log_set_level(ls->gen->cfg->log_level);
 	px_log_listeners(ls);
 	px_log(CONF_LOG_NOTICE, "reloaded %s: generation %u, %zu listener "
@@ -380,6 +385,7 @@ px_start_workers(void)
 static void
 px_tun_stop(void)
 {
+	px.reg.tun = NULL;
 	tun_close(px.tun);
 	px.tun = NULL;
 	conf_unref(px.tun_cfg);
@@ -407,7 +413,14 @@ px_run(struct config *cfg)
 	px_raise_nofile();
 	px.nwk = px_nworkers(cfg);
 	px.gen_id = 1;
-	if ((g = px_gen_new(cfg, px.gen_id, err, sizeof(err))) == NULL) {
+	if (px_streg_init(&px.reg, px.nwk) == -1) {
+		px_log(CONF_LOG_CRIT, "out of memory");
+		return (1);
+	}
+	px.reg_on = true;
+	px.reg.gen = px.gen_id;
+	if ((g = px_gen_new(cfg, px.gen_id, &px.reg, err, sizeof(err))) ==
+	    NULL) {
 		px_log(CONF_LOG_CRIT, "%s", err);
 		return (1);
 	}
@@ -428,6 +441,8 @@ px_run(struct config *cfg)
 			return (1);
 		}
 		px.tun_cfg = conf_ref(cfg);
+		/* The workers, which serve the stats, start later. */
+		px.reg.tun = px.tun;
 	}
 	px.lset = px_lset_build(g, NULL, px.nwk, err, sizeof(err));
 	px_gen_unref(g);
@@ -553,5 +568,7 @@ main(int argc, char *argv[])
 	}
 	rc = px_run(cfg);
 	conf_unref(cfg);
+	if (px.reg_on)
+		px_streg_fini(&px.reg);
 	return (rc);
 }

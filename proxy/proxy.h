@@ -68,6 +68,7 @@ struct px_server {
 	int			 draining;	/* atomic: left the DNS answer */
 	unsigned		 inflight;	/* atomic: sessions using it */
 	unsigned		 fails;	/* atomic: connect failures in a row */
+	struct px_st		*st;	/* counted ref: its counters */
 	/* Main thread only. */
 	struct px_hc		*hc;	/* owned; active check state */
 	bool			 seen_up;	/* state of the last check */
@@ -97,7 +98,10 @@ struct px_dnsname;
 struct px_backend {
 	const struct conf_backend *conf;	/* borrowed from gen->cfg */
 	struct px_srvset	*set;	/* atomic; owned with its prevs */
-	struct px_server	*all;	/* owned list */
+	struct px_server	*all;	/* owned list; appended to with
+					   release, so readers other than
+					   main walk it with acquire loads */
+	struct px_st		*st;	/* counted ref: its counters */
 	size_t			 idx;	/* in gen->backends */
 	const struct px_gen	*gen;	/* borrowed: its generation */
 	struct px_dnsname	**names;	/* owned; one per named server */
@@ -219,13 +223,19 @@ struct px_gen {
 	struct px_alog		*alogs;		/* owned; as cfg->listeners;
 						   NULL = none */
 	struct px_tls		*tls;		/* owned; NULL = no tls: */
+	struct px_streg		*reg;		/* borrowed: outlives gens */
+	struct px_st		**lst;		/* owned array of counted refs;
+						   as cfg->listeners */
 	unsigned		 id;		/* 1 at start, +1 per reload */
 	unsigned		 refs;
 };
 
-/* Resolves every backend of cfg (takes its own ref); NULL + err on failure. */
-struct px_gen	*px_gen_new(const struct config *cfg, unsigned id, char *err,
-		    size_t errlen);
+/*
+ * Resolves every backend of cfg (takes its own ref) and gets the counters
+ * of every listener, backend and server from reg; NULL + err on failure.
+ */
+struct px_gen	*px_gen_new(const struct config *cfg, unsigned id,
+		    struct px_streg *reg, char *err, size_t errlen);
 
 /* Takes a reference; returns its argument. */
 struct px_gen	*px_gen_ref(struct px_gen *);
@@ -312,7 +322,6 @@ struct px_lset	*px_lset_build(struct px_gen *gen, const struct px_lset *old,
 
 struct px_sess;
 TAILQ_HEAD(px_sesslist, px_sess);
-struct px_lstats;
 struct px_rlog;
 struct px_bconn;
 struct px_hwork;
@@ -354,8 +363,6 @@ struct px_worker {
 	unsigned		 nhwork;	/* in hwork */
 	unsigned		 hwork_low;	/* fewest in hwork this second */
 	struct event		*hwork_trim;	/* owned; frees unused ones */
-	struct px_lstats	*lstats;	/* owned; as lset's listeners */
-	size_t			 nlstats;
 	struct px_rlog		*rlog;		/* owned; refusal log limiter */
 };
 
@@ -436,6 +443,8 @@ struct px_sess {
 	int			 deny;		/* http: 403 every request */
 	struct px_limtab	*lim;		/* counted ref or NULL */
 	struct px_lim		*slot;		/* a connection counted in lim */
+	struct px_st		*st;		/* borrowed from gen: the
+						   listener's counters */
 	char			 peer[PX_PEERSTRLEN];	/* use px_sess_peer() */
 };
 
@@ -558,18 +567,6 @@ int	px_pp_build(enum conf_send_proxy, const struct sockaddr *src,
 
 /* ---- ACLs, per-source limits, refusals (acl.c) ---- */
 
-/*
- * What a listener refused, in one worker, counted by that worker only (a
- * stats reader sums the workers).  Kept across reloads by listener name.
- */
-struct px_lstats {
-	char		 name[CONF_NAME_MAX];
-	uint64_t	 acl_denied;	/* allow/deny */
-	uint64_t	 conn_limited;	/* conn_per_source, table full */
-	uint64_t	 rate_limited;	/* request_rate */
-	uint64_t	 proxy_refused;	/* PROXY header refused or missing */
-};
-
 /* True if addr is in one of n prefixes (IPv4-mapped matches IPv4). */
 bool	px_cidr_any(const struct conf_cidr *, size_t n,
 	    const struct sockaddr *addr);
@@ -614,13 +611,6 @@ void	px_lim_release(struct px_limtab *, struct px_lim *);
  */
 uint64_t px_lim_rate(struct px_limtab *, struct px_lim *, uint64_t count,
 	    uint64_t period_ms);
-
-/* The worker's counters of a listener (a scratch entry if unknown). */
-struct px_lstats *px_lstats_get(struct px_worker *,
-		    const struct conf_listener *);
-
-/* Carries a worker's counters over to the listeners of cfg; -1 no memory. */
-int	px_lstats_rebuild(struct px_worker *, const struct config *cfg);
 
 /* A refusal log limiter for one worker; NULL if out of memory. */
 struct px_rlog	*px_rlog_new(void);
@@ -846,6 +836,143 @@ int	px_io_shut(int fd, struct ssl_st *ssl);
  * other TLS call of the thread.  Returns buf.
  */
 const char *px_io_why(struct ssl_st *ssl, int e, char *buf, size_t len);
+
+/* ---- counters and the stats responder (stats.c) ---- */
+
+/*
+ * Counters of one listener, backend or server, kept across reloads by
+ * name.  Each worker writes only its own slot (a cache line or more of
+ * its own) with relaxed atomic loads and stores, no locked instruction;
+ * readers on any thread sum the slots.
+ */
+enum px_st_kind {
+	PX_ST_LISTENER = 0,
+	PX_ST_BACKEND,
+	PX_ST_SERVER,
+};
+
+/* Response classes: [0] 1xx ... [4] 5xx. */
+#define PX_ST_CLASSES	5
+
+/* Listener counters. */
+enum {
+	PX_SL_CONNS = 0,	/* connections accepted */
+	PX_SL_OPEN,		/* +1 at session start, -1 at its end */
+	PX_SL_REQS,		/* http requests (access-log lines) */
+	PX_SL_RESP,		/* + class: responses sent, by class */
+	PX_SL_IN = PX_SL_RESP + PX_ST_CLASSES,	/* bytes from clients */
+	PX_SL_OUT,		/* bytes to clients */
+	PX_SL_ACL,		/* refused: allow/deny */
+	PX_SL_CONNLIM,		/* refused: conn_per_source, table full */
+	PX_SL_RATE,		/* refused: request_rate */
+	PX_SL_PROXY,		/* refused: PROXY header refused or missing */
+	PX_SL_TLSFAIL,		/* client TLS handshakes failed */
+	PX_SL_ERRORS,		/* error answers of v6front's own (http) */
+	PX_SL_N
+};
+
+/* Backend counters. */
+enum {
+	PX_SB_REQS = 0,		/* requests (http) or connections (tcp) */
+	PX_SB_RESP,		/* + class: responses to those requests */
+	PX_SB_CONNFAIL = PX_SB_RESP + PX_ST_CLASSES,	/* connects failed */
+	PX_SB_CONNTMO,		/* ... of which timed out */
+	PX_SB_RETRIES,		/* attempts again on another connection */
+	PX_SB_N
+};
+
+/* Server counters. */
+enum {
+	PX_SS_CONNS = 0,	/* connections opened to it */
+	PX_SS_REQS,		/* requests (http) or sessions (tcp) sent */
+	PX_SS_CONNFAIL,		/* connects to it failed */
+	PX_SS_RETRIES,		/* ... and were tried again elsewhere */
+	PX_SS_IN,		/* bytes read from it */
+	PX_SS_OUT,		/* bytes sent to it */
+	PX_SS_N
+};
+
+#define PX_ST_STRIDE	16	/* counters per slot: two cache lines */
+
+struct px_st {
+	struct px_st	*next;		/* in the registry */
+	enum px_st_kind	 kind;
+	char		 name[CONF_NAME_MAX];	/* listener or backend */
+	char		 addr[CONF_ADDRSTRLEN];	/* server: "1.2.3.4:80" */
+	unsigned	 refs;		/* under the registry's lock */
+	int64_t		 changed;	/* atomic: unix seconds of the last
+					   up/down change (servers) */
+	uint64_t	*c;		/* owned, 64-byte aligned: slot w
+					   is c[w * PX_ST_STRIDE ...] */
+};
+
+/* Every counter block of the process, and what the process reports. */
+struct tun;
+
+struct px_streg {
+	pthread_mutex_t	 mtx;		/* guards list and refs */
+	struct px_st	*list;
+	int		 nslot;		/* one per worker */
+	int64_t		 start;		/* unix seconds at start */
+	int		 nworkers;
+	unsigned	 gen;		/* atomic: generation serving */
+	int64_t		 loaded;	/* atomic: unix seconds it loaded */
+	struct tun	*tun;		/* borrowed; set before the workers
+					   start, cleared after they end */
+};
+
+/* Sets up an empty registry for nworkers workers; -1 if out of memory. */
+int	px_streg_init(struct px_streg *, int nworkers);
+
+/* Frees what is left (every generation is gone). */
+void	px_streg_fini(struct px_streg *);
+
+/*
+ * The counters of a listener or backend called name, or of server addr of
+ * backend name: the existing block with a new reference, else a new one.
+ * Any thread; NULL if out of memory.
+ */
+struct px_st *px_st_get(struct px_streg *, enum px_st_kind,
+		    const char *name, const char *addr);
+
+/* Drops a reference of px_st_get; frees at zero.  NULL is ignored. */
+void	px_st_put(struct px_streg *, struct px_st *);
+
+/* Adds n to counter i of slot w (the caller's own slot only). */
+static inline void
+px_st_add(struct px_st *st, int w, unsigned i, uint64_t n)
+{
+	uint64_t *p = &st->c[(size_t)w * PX_ST_STRIDE + i];
+
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n,
+	    __ATOMIC_RELAXED);
+}
+
+/* Counter i summed over the nslot slots; any thread. */
+uint64_t px_st_sum(const struct px_st *, int nslot, unsigned i);
+
+/* The listener counters of ln in gen g. */
+struct px_st *px_gen_lst(const struct px_gen *g,
+		    const struct conf_listener *ln);
+
+/* A growing text buffer; oom is set (and the text cut) on a failure. */
+struct px_stbuf {
+	char	*p;		/* owned */
+	size_t	 len;
+	size_t	 cap;
+	bool	 oom;
+};
+
+/* Appends formatted text. */
+void	px_stbuf_printf(struct px_stbuf *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Writes every counter of g's listeners, backends and servers, the
+ * process and the tunnel: Prometheus text format 0.0.4 when prom, else
+ * JSON.  Any thread holding a reference to g.
+ */
+void	px_stats_render(struct px_stbuf *, const struct px_gen *g, bool prom);
 
 /* ---- misc (util.c) ---- */
 

@@ -134,6 +134,14 @@ px_tcp_close(struct px_sess *s, const char *why)
 	int		 i;
 
 	px_tcp_log(t, why);
+	px_st_add(s->st, s->wk->idx, PX_SL_IN, t->dir[PX_CLI].bytes);
+	px_st_add(s->st, s->wk->idx, PX_SL_OUT, t->dir[PX_SRV].bytes);
+	if (t->sv != NULL && t->connected) {
+		px_st_add(t->sv->st, s->wk->idx, PX_SS_IN,
+		    t->dir[PX_SRV].bytes);
+		px_st_add(t->sv->st, s->wk->idx, PX_SS_OUT,
+		    t->dir[PX_CLI].bytes);
+	}
 	if (px_log_enabled(CONF_LOG_DEBUG))
 		px_log(CONF_LOG_DEBUG, "%s: %s -> %s: closed (%s), %llu bytes "
 		    "up, %llu down", s->ln->name, px_sess_peer(s),
@@ -169,6 +177,8 @@ px_tcp_fail(struct px_tcp *t, int i, int e)
 	    e == EPIPE ? "cli_closed" : "cli_error") :
 	    (e == ECONNRESET ? "srv_reset" : e == ETIMEDOUT ? "srv_timeout" :
 	    e == EPIPE ? "srv_closed" : "srv_error");
+	if (e == EPROTO && !px_tls_done(t->ssl))
+		px_st_add(t->s.st, t->s.wk->idx, PX_SL_TLSFAIL, 1);
 	if (e == EPROTO)
 		snprintf(why, sizeof(why), "client TLS %s: %s",
 		    px_tls_done(t->ssl) ? "error" : "handshake failed",
@@ -423,6 +433,8 @@ px_tcp_connect(struct px_tcp *t)
 		}
 		px_server_take(t->sv);
 		t->srv_addr = &t->sv->addr;
+		px_st_add(t->sv->st, wk->idx, PX_SS_REQS, 1);
+		px_st_add(t->sv->st, wk->idx, PX_SS_CONNS, 1);
 		if (t->ntried < PX_TRIES_MAX)
 			t->tried[t->ntried++] = t->sv;
 		t->fd[PX_SRV] = socket(t->srv_addr->ss.ss_family,
@@ -465,11 +477,18 @@ px_tcp_next(struct px_tcp *t, int e)
 	const struct conf_backend	*b = t->s.ln->backend;
 	const char			*why = e == ETIMEDOUT ? "timed out" :
 					    strerror(e);
+	struct px_st			*bst;
+	int				 wi = t->s.wk->idx;
 
 	event_del(t->wev[PX_SRV]);
 	close(t->fd[PX_SRV]);
 	t->fd[PX_SRV] = -1;
 	px_server_connect_done(t->sv, false, why);
+	bst = px_gen_backend(t->s.gen, b)->st;
+	px_st_add(bst, wi, PX_SB_CONNFAIL, 1);
+	if (e == ETIMEDOUT)
+		px_st_add(bst, wi, PX_SB_CONNTMO, 1);
+	px_st_add(t->sv->st, wi, PX_SS_CONNFAIL, 1);
 	if (t->ntried <= b->retries && (t->next = px_balance_pick(t->s.wk,
 	    px_gen_backend(t->s.gen, b), (const struct sockaddr *)&t->s.cli_addr,
 	    t->tried, (size_t)t->ntried)) != NULL) {
@@ -477,6 +496,8 @@ px_tcp_next(struct px_tcp *t, int e)
 		    "trying %s (attempt %d of at most %d)", t->s.ln->name,
 		    px_sess_peer(&t->s), t->srv_addr->text, why,
 		    t->next->addr.text, t->ntried + 1, b->retries + 1);
+		px_st_add(bst, wi, PX_SB_RETRIES, 1);
+		px_st_add(t->sv->st, wi, PX_SS_RETRIES, 1);
 		return (0);
 	}
 	px_warnx("%s: %s -> %s: connect failed: %s", t->s.ln->name,
@@ -652,6 +673,8 @@ px_tcp_start(struct px_worker *wk, const struct px_lbind *lb,
 	    lb->ln->client_idle ? lb->ln->client_header : lb->ln->client_idle);
 	evtimer_add(t->idle, &tv);
 
+	px_st_add(px_gen_backend(t->s.gen, lb->ln->backend)->st, wk->idx,
+	    PX_SB_REQS, 1);
 	if (px_tcp_connect(t) == -1)
 		return;
 	event_add(t->rev[PX_CLI], NULL);

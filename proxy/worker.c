@@ -84,8 +84,7 @@ px_worker_listen(struct px_worker *wk, struct px_lset *ls)
 
 	wl = calloc(ls->n ? ls->n : 1, sizeof(*wl));
 	rr = calloc(nb ? nb : 1, sizeof(*rr));
-	if (wl == NULL || rr == NULL ||
-	    px_lstats_rebuild(wk, ls->gen->cfg) == -1) {
+	if (wl == NULL || rr == NULL) {
 		px_log(CONF_LOG_ERR, "worker %d: out of memory; keeping "
 		    "generation %u", wk->idx, wk->lset ? wk->lset->gen->id : 0);
 		free(wl);
@@ -309,7 +308,6 @@ px_worker_free(struct px_worker *wk)
 	free(wk->rr);
 	free(wk->scratch);
 	free(wk->rlog);
-	free(wk->lstats);
 	free(wk);
 }
 
@@ -330,6 +328,8 @@ px_sess_init(struct px_sess *s, enum px_sess_kind kind, struct px_worker *wk,
 	s->slot = c->slot;
 	c->lim = NULL;
 	c->slot = NULL;
+	s->st = px_gen_lst(c->gen, lb->ln);
+	px_st_add(s->st, wk->idx, PX_SL_OPEN, 1);
 	s->peer[0] = '\0';
 	TAILQ_INSERT_TAIL(&wk->sessions, s, entry);
 	wk->nsessions++;
@@ -365,6 +365,8 @@ px_sess_fini(struct px_sess *s)
 
 	TAILQ_REMOVE(&wk->sessions, s, entry);
 	wk->nsessions--;
+	/* Before the gen, which holds the block, may go. */
+	px_st_add(s->st, wk->idx, PX_SL_OPEN, UINT64_MAX);
 	px_gen_unref(s->gen);
 	s->gen = NULL;
 	if (s->lim != NULL) {

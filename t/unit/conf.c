@@ -1172,7 +1172,17 @@ static const struct bad bad_rows[] = {
 	    "each other", 1 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {builtin: proxy}\n", "t.yaml:4:24: "
-	    "listeners[0].backend.builtin: expected status", 1 },
+	    "listeners[0].backend.builtin: expected status or stats", 1 },
+	/* builtin: stats serves HTTP */
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    backend: {builtin: stats}\n", "t.yaml:4:14: "
+	    "listeners[0].backend: builtin: stats needs mode: http", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
+	    "    mode: tcp\n    backend: s\nbackends:\n  s: {builtin: stats}\n",
+	    "t.yaml:5:14: listeners[0].backend: builtin: stats needs mode: "
+	    "http", 1 },
+	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n    mode: http\n"
+	    "    backend: {builtin: stats}\n", NULL, 0 },
 	{ "listeners:\n  - name: a\n    bind: \"[::1]:1\"\n"
 	    "    backend: {servers: []}\n", "t.yaml:4:24: "
 	    "listeners[0].backend.servers: expected at least one server", 1 },

@@ -24,8 +24,11 @@
 #
 #	bench/tun.sh [./v6front] [seconds]
 #
-# PATHS="plain tayga v6front" chooses the paths; V6F_TAG names the v6front
-# row (to compare builds of it: run again with another binary).  The data
+# PATHS="plain tayga v6front" chooses the paths, TESTS="tcp up,tcp down,
+# udp64 down" the tests; V6F_TAG names the v6front row (to compare builds
+# of it: run again with another binary).  When tayga ran before it, each
+# v6front row ends with its ratios to tayga's: x-tayga, the rate (Gbit/s
+# for TCP, packets for UDP) over tayga's, and cpu-x, ns/pkt over tayga's.  The data
 # plane's levers switch off at build time, e.g.
 #
 #	make BUILD=/tmp/b-notso EXE=/tmp/v6front-notso \
@@ -42,6 +45,8 @@ BIN=$(realpath "${1:-./v6front}")
 SECS=${2:-5}
 PATHS=${PATHS:-plain tayga v6front}
 TAG=${V6F_TAG:-v6front}
+IFS=, read -r -a TESTS <<<"${TESTS:-tcp up,tcp down,udp64 down}"
+declare -A TG_RATE TG_CPU
 P=v6fb$$
 DIR=$(mktemp -d)
 PIDS=()
@@ -176,8 +181,8 @@ iperf() {
 		printf("%.3f %d\n", $s->{bits_per_second} / 1e9, $p);'
 }
 
-printf "%-12s %-11s %7s %9s %10s %7s\n" path test Gbit/s pkt/s \
-    "packets" "ns/pkt"
+printf "%-12s %-11s %7s %9s %10s %7s %7s %6s\n" path test Gbit/s pkt/s \
+    "packets" "ns/pkt" x-tayga cpu-x
 for path in $PATHS; do
 	case $path in
 	plain)
@@ -193,11 +198,14 @@ for path in $PATHS; do
 		exit 2 ;;
 	esac
 	wait_ping "$dst"
-	for t in "tcp up" "tcp down" "udp64 down"; do
+	for t in "${TESTS[@]}"; do
 		case $t in
 		"tcp up") args=() ;;
 		"tcp down") args=(-R) ;;
 		"udp64 down") args=(-R -u -l 64 -b 0) ;;
+		*)
+			echo "unknown test $t" >&2
+			exit 2 ;;
 		esac
 		c0=0
 		[ ${#pids[@]} -eq 0 ] || c0=$(ticks "${pids[@]}")
@@ -213,7 +221,21 @@ for path in $PATHS; do
 		else
 			perpkt=-
 		fi
-		printf "%-12s %-11s %7s %9s %10s %7s\n" "$name" "$t" \
-		    "$gbit" "$rate" "$pkts" "$perpkt"
+		# UDP is measured in packets, TCP in bits.
+		r=$gbit
+		[ "${t%% *}" = udp64 ] && r=$pkts
+		xr=- xc=-
+		if [ "$path" = tayga ]; then
+			TG_RATE[$t]=$r
+			TG_CPU[$t]=$perpkt
+		elif [ "$path" = v6front ] && [ -n "${TG_RATE[$t]:-}" ]; then
+			xr=$(awk -v a="$r" -v b="${TG_RATE[$t]}" \
+			    'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+			xc=$(awk -v a="$perpkt" -v b="${TG_CPU[$t]}" \
+			    'BEGIN { if (a != "-" && b != "-" && b > 0)
+				printf "%.2f", a / b; else print "-" }')
+		fi
+		printf "%-12s %-11s %7s %9s %10s %7s %7s %6s\n" "$name" "$t" \
+		    "$gbit" "$rate" "$pkts" "$perpkt" "$xr" "$xc"
 	done
 done

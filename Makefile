@@ -50,7 +50,7 @@ TEST_DEBS  := perl curl iproute2 procps nftables iputils-ping ethtool \
 	      libio-socket-ssl-perl openssl goaccess wrk chromium
 DEV_DEBS   := valgrind clang cppcheck
 BENCH_DEBS := haproxy 6tunnel iperf3 util-linux nginx-light wrk gawk time \
-	      tayga
+	      tayga ethtool
 
 .PHONY: all lint deps dev-deps bench-deps run test suite check check-asan valgrind \
 	fuzz install uninstall clean help units replays bench-build

@@ -20,7 +20,15 @@
 # the datagrams received.  The plain path's forwarding happens in softirq
 # and has no process to charge.
 #
-# Needs root, iproute2, iperf3, tayga (make bench-deps).
+# GRO=1 has the four veths do GRO, as NICs do by default: on, with
+# rx-udp-gro-forwarding (a veth takes a local socket's packets into NAPI
+# only with it) and threaded NAPI (packets queue up between polls, to be
+# merged), for every path alike.  The receiving v6front then reads TCP
+# super-packets from its raw socket.  UDP merged that way cannot be
+# split into its datagrams again: the udp64 row shows that loss.  The
+# NAPI threads' CPU is in no row's ns/pkt.
+#
+# Needs root, iproute2, iperf3, tayga, ethtool (make bench-deps).
 #
 #	bench/tun.sh [./v6front] [seconds]
 #
@@ -86,6 +94,16 @@ ip link add b1 netns "$P-broker" type veth peer name h0 netns "$P-host"
 for x in client:c0 broker:b0 broker:b1 host:h0; do
 	ip -n "$P-${x%%:*}" link set "${x#*:}" up
 done
+if [ "${GRO:-0}" = 1 ]; then
+	for x in client:c0 broker:b0 broker:b1 host:h0; do
+		# Off first: NAPI starts when GRO is turned on.
+		nsx "${x%%:*}" ethtool -K "${x#*:}" gro off
+		nsx "${x%%:*}" ethtool -K "${x#*:}" gro on \
+		    rx-udp-gro-forwarding on
+		nsx "${x%%:*}" sh -c "echo 1 >/sys/class/net/${x#*:}/threaded"
+	done
+	echo "GRO on (threaded NAPI) on c0 b0 b1 h0 for every path"
+fi
 ip -n "$P-client" -6 addr add 2001:db8:2::100/64 dev c0 nodad
 ip -n "$P-client" -6 route add default via 2001:db8:2::1
 ip -n "$P-broker" -6 addr add 2001:db8:2::1/64 dev b0 nodad

@@ -46,11 +46,11 @@ BENCHES	:= $(MICRO:%=$(BUILD)/bench/%)
 
 # Debian packages: to build, to test, to benchmark.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev libyaml-dev zlib1g-dev
-TEST_DEBS  := perl curl iproute2 procps nftables iputils-ping \
+TEST_DEBS  := perl curl iproute2 procps nftables iputils-ping ethtool \
 	      libio-socket-ssl-perl openssl goaccess wrk chromium prometheus
 DEV_DEBS   := valgrind clang cppcheck
 BENCH_DEBS := haproxy 6tunnel iperf3 util-linux nginx-light wrk gawk time \
-	      tayga
+	      tayga ethtool
 
 .PHONY: all lint deps dev-deps bench-deps run test suite check check-asan valgrind \
 	fuzz install uninstall clean help units replays bench-build

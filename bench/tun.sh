@@ -20,12 +20,23 @@
 # the datagrams received.  The plain path's forwarding happens in softirq
 # and has no process to charge.
 #
-# Needs root, iproute2, iperf3, tayga (make bench-deps).
+# GRO=1 has the four veths do GRO, as NICs do by default: on, with
+# rx-udp-gro-forwarding (a veth takes a local socket's packets into NAPI
+# only with it) and threaded NAPI (packets queue up between polls, to be
+# merged), for every path alike.  The receiving v6front then reads TCP
+# super-packets from its raw socket.  UDP merged that way cannot be
+# split into its datagrams again: the udp64 row shows that loss.  The
+# NAPI threads' CPU is in no row's ns/pkt.
+#
+# Needs root, iproute2, iperf3, tayga, ethtool (make bench-deps).
 #
 #	bench/tun.sh [./v6front] [seconds]
 #
-# PATHS="plain tayga v6front" chooses the paths; V6F_TAG names the v6front
-# row (to compare builds of it: run again with another binary).  The data
+# PATHS="plain tayga v6front" chooses the paths, TESTS="tcp up,tcp down,
+# udp64 down" the tests; V6F_TAG names the v6front row (to compare builds
+# of it: run again with another binary).  When tayga ran before it, each
+# v6front row ends with its ratios to tayga's: x-tayga, the rate (Gbit/s
+# for TCP, packets for UDP) over tayga's, and cpu-x, ns/pkt over tayga's.  The data
 # plane's levers switch off at build time, e.g.
 #
 #	make BUILD=/tmp/b-notso EXE=/tmp/v6front-notso \
@@ -42,6 +53,8 @@ BIN=$(realpath "${1:-./v6front}")
 SECS=${2:-5}
 PATHS=${PATHS:-plain tayga v6front}
 TAG=${V6F_TAG:-v6front}
+IFS=, read -r -a TESTS <<<"${TESTS:-tcp up,tcp down,udp64 down}"
+declare -A TG_RATE TG_CPU
 P=v6fb$$
 DIR=$(mktemp -d)
 PIDS=()
@@ -81,6 +94,16 @@ ip link add b1 netns "$P-broker" type veth peer name h0 netns "$P-host"
 for x in client:c0 broker:b0 broker:b1 host:h0; do
 	ip -n "$P-${x%%:*}" link set "${x#*:}" up
 done
+if [ "${GRO:-0}" = 1 ]; then
+	for x in client:c0 broker:b0 broker:b1 host:h0; do
+		# Off first: NAPI starts when GRO is turned on.
+		nsx "${x%%:*}" ethtool -K "${x#*:}" gro off
+		nsx "${x%%:*}" ethtool -K "${x#*:}" gro on \
+		    rx-udp-gro-forwarding on
+		nsx "${x%%:*}" sh -c "echo 1 >/sys/class/net/${x#*:}/threaded"
+	done
+	echo "GRO on (threaded NAPI) on c0 b0 b1 h0 for every path"
+fi
 ip -n "$P-client" -6 addr add 2001:db8:2::100/64 dev c0 nodad
 ip -n "$P-client" -6 route add default via 2001:db8:2::1
 ip -n "$P-broker" -6 addr add 2001:db8:2::1/64 dev b0 nodad
@@ -176,8 +199,8 @@ iperf() {
 		printf("%.3f %d\n", $s->{bits_per_second} / 1e9, $p);'
 }
 
-printf "%-12s %-11s %7s %9s %10s %7s\n" path test Gbit/s pkt/s \
-    "packets" "ns/pkt"
+printf "%-12s %-11s %7s %9s %10s %7s %7s %6s\n" path test Gbit/s pkt/s \
+    "packets" "ns/pkt" x-tayga cpu-x
 for path in $PATHS; do
 	case $path in
 	plain)
@@ -193,11 +216,14 @@ for path in $PATHS; do
 		exit 2 ;;
 	esac
 	wait_ping "$dst"
-	for t in "tcp up" "tcp down" "udp64 down"; do
+	for t in "${TESTS[@]}"; do
 		case $t in
 		"tcp up") args=() ;;
 		"tcp down") args=(-R) ;;
 		"udp64 down") args=(-R -u -l 64 -b 0) ;;
+		*)
+			echo "unknown test $t" >&2
+			exit 2 ;;
 		esac
 		c0=0
 		[ ${#pids[@]} -eq 0 ] || c0=$(ticks "${pids[@]}")
@@ -213,7 +239,21 @@ for path in $PATHS; do
 		else
 			perpkt=-
 		fi
-		printf "%-12s %-11s %7s %9s %10s %7s\n" "$name" "$t" \
-		    "$gbit" "$rate" "$pkts" "$perpkt"
+		# UDP is measured in packets, TCP in bits.
+		r=$gbit
+		[ "${t%% *}" = udp64 ] && r=$pkts
+		xr=- xc=-
+		if [ "$path" = tayga ]; then
+			TG_RATE[$t]=$r
+			TG_CPU[$t]=$perpkt
+		elif [ "$path" = v6front ] && [ -n "${TG_RATE[$t]:-}" ]; then
+			xr=$(awk -v a="$r" -v b="${TG_RATE[$t]}" \
+			    'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+			xc=$(awk -v a="$perpkt" -v b="${TG_CPU[$t]}" \
+			    'BEGIN { if (a != "-" && b != "-" && b > 0)
+				printf "%.2f", a / b; else print "-" }')
+		fi
+		printf "%-12s %-11s %7s %9s %10s %7s %7s %6s\n" "$name" "$t" \
+		    "$gbit" "$rate" "$pkts" "$perpkt" "$xr" "$xc"
 	done
 done

@@ -181,12 +181,14 @@ px_tun_report(const struct tun *t)
 	    " echo_tx=%" PRIu64 " echo_rx=%" PRIu64 " echo_rtt_us=%" PRIu64
 	    " nd_answered=%" PRIu64 " tx_mld=%" PRIu64 " rx_trailing=%" PRIu64
 	    " rx_errors=%" PRIu64 " tx_errors=%" PRIu64 " rx_overflow=%" PRIu64
-	    " tx_gso=%" PRIu64 " rx_gro=%" PRIu64 " mtu=%" PRIu64
+	    " tx_gso=%" PRIu64 " rx_gro=%" PRIu64 " rx_kgro=%" PRIu64
+	    " mtu=%" PRIu64
 	    " frag_needed=%" PRIu64 " ptb_sent=%" PRIu64
 	    " drops=%" PRIu64 "%s",
 	    tun_ifname(t), tun_state_name(tun_state_get(t)), st.rx_pkts,
 	    st.rx_bytes, st.tx_pkts, st.tx_bytes, st.echo_tx, st.echo_rx,
 	    st.echo_rtt_ns / 1000, st.nd_answered, st.tx_mld, st.rx_trailing,
 	    st.rx_errors, st.tx_errors, st.rx_overflow, st.tx_gso,
-	    st.rx_gro, st.mtu, st.frag_needed, st.ptb_sent, total, drops);
+	    st.rx_gro, st.rx_kgro, st.mtu, st.frag_needed, st.ptb_sent, total,
+	    drops);
 }

@@ -246,17 +246,17 @@ tun_dp_echo(struct tun *t, uint64_t now)
 }
 
 /*
- * Writes one packet to the TUN, behind the virtio-net header the device
- * expects: all zero, an ordinary packet with its checksums complete.
+ * Writes one packet to the TUN behind the virtio-net header vnet
+ * (TUN_VNET_LEN bytes).
  */
 static int
-tun_dp_write(struct tun *t, const uint8_t *pkt, size_t len)
+tun_dp_write_vnet(struct tun *t, const uint8_t *vnet, const uint8_t *pkt,
+    size_t len)
 {
-	static const uint8_t vnet[TUN_VNET_LEN];
 	struct iovec iov[2];
 
 	iov[0].iov_base = (void *)vnet;
-	iov[0].iov_len = sizeof(vnet);
+	iov[0].iov_len = TUN_VNET_LEN;
 	iov[1].iov_base = (void *)pkt;
 	iov[1].iov_len = len;
 	while (writev(t->tun_fd, iov, 2) == -1) {
@@ -267,6 +267,42 @@ tun_dp_write(struct tun *t, const uint8_t *pkt, size_t len)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * Writes one packet to the TUN behind the header of an ordinary packet,
+ * its checksums complete: all zero.
+ */
+static int
+tun_dp_write(struct tun *t, const uint8_t *pkt, size_t len)
+{
+	static const uint8_t vnet[TUN_VNET_LEN];
+
+	return (tun_dp_write_vnet(t, vnet, pkt, len));
+}
+
+/*
+ * A TCP super-packet the receiving kernel's GRO made (tun_kgro_ok gave
+ * hlen): it goes to the TUN whole, its checksum left for the kernel to
+ * complete as GRO left it, cut into segments of what a full one of ours
+ * carries if the kernel must cut it.  The size of the segments it was
+ * made of is lost on the way; the sender's were at most our MTU, the
+ * tunnel's on both ends.
+ */
+static void
+tun_dp_kgro(struct tun *t, uint8_t *pkt, size_t len, size_t hlen)
+{
+	uint8_t vnet[TUN_VNET_LEN];
+	size_t mss = t->mtu_cfg - hlen;
+
+	tun_gro_finish(pkt, hlen, len, false, (uint16_t)mss, vnet);
+	/* One segment's worth: an ordinary packet, checksum partial. */
+	if (len - hlen <= mss) {
+		vnet[1] = TUN_VNET_GSO_NONE;
+		memset(vnet + 4, 0, 2);
+	}
+	if (tun_dp_write_vnet(t, vnet, pkt, len) == 0)
+		tun_stat_add(&t->st.rx_kgro, 1);
 }
 
 /*
@@ -381,6 +417,10 @@ tun_dp_deliver(struct tun *t, uint8_t *pkt, size_t len)
 		return;
 	}
 	tun_dp_gro_flush(t);
+	if (hlen == 0 && (hlen = tun_kgro_ok(pkt, len)) != 0) {
+		tun_dp_kgro(t, pkt, len, hlen);
+		return;
+	}
 	if (!TUN_GRO || hlen == 0 || (pkt[TUN_IP6_HLEN + 13] & 0x08)) {
 		(void)tun_dp_write(t, pkt, len);
 		return;

@@ -225,3 +225,32 @@ tun_ugro_finish(uint8_t *first, size_t total, uint16_t size, uint8_t *vnet)
 	v = 6;
 	memcpy(vnet + 8, &v, 2);
 }
+
+size_t
+tun_kgro_ok(const uint8_t *pkt, size_t len)
+{
+	uint16_t want, got;
+	uint64_t sum;
+	size_t thl;
+
+	if (len < TUN_IP6_HLEN + TUN_TCP_HLEN || (pkt[0] >> 4) != 6 ||
+	    pkt[6] != TUN_PROTO_TCP ||
+	    TUN_IP6_HLEN + (size_t)tun_rd16(pkt + 4) != len)
+		return (0);
+	thl = (size_t)(pkt[TUN_IP6_HLEN + 12] >> 4) * 4;
+	if (thl < TUN_TCP_HLEN || TUN_IP6_HLEN + thl >= len)
+		return (0);
+	/*
+	 * What tcp6_gro_complete leaves in the field: the pseudo-header's
+	 * sum for the whole length, folded, not complemented (0 and 0xffff
+	 * are the same number there).
+	 */
+	sum = tun_sum(0, pkt + 8, 32);
+	sum += (uint64_t)(len - TUN_IP6_HLEN) + TUN_PROTO_TCP;
+	want = (uint16_t)~tun_fold(sum);
+	got = tun_rd16(pkt + TUN_IP6_HLEN + 16);
+	if (got != want && !((got == 0 || got == 0xffff) &&
+	    (want == 0 || want == 0xffff)))
+		return (0);
+	return (TUN_IP6_HLEN + thl);
+}

@@ -308,6 +308,20 @@ void	tun_gro_finish(uint8_t *first, size_t hlen, size_t total, bool psh,
 	    uint16_t mss, uint8_t *vnet);
 
 /*
+ * A TCP super-packet that the receiving kernel's GRO made of our outer
+ * packets (a NIC, or a veth in NAPI mode, merges 6in4 TCP like any other)
+ * reaches the raw socket whole: IPv4 and IPv6 lengths fixed up, and in
+ * the TCP checksum field only the pseudo-header's sum, since the merged
+ * payload has no checksum of its own; GRO merged only segments whose
+ * checksums it verified.  tun_kgro_ok returns the length of all headers
+ * when pkt (len bytes, as tun_decap delimits it) is such a packet: TCP
+ * right after the IPv6 header, a payload, and exactly that sum in the
+ * field; else 0.  (An ordinary segment has that sum there only when its
+ * own checksum happens to be it; completing it then gives the same.)
+ */
+size_t	tun_kgro_ok(const uint8_t *pkt, size_t len);
+
+/*
  * The same for UDP: tun_ugro_ok returns 48 when pkt may start or join a
  * run (UDP right after the IPv6 header, both lengths agreeing, a payload,
  * a checksum that is there and verifies), else 0; tun_ugro_match says

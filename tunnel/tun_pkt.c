@@ -549,6 +549,7 @@ tun_stats_read(struct tun_stats *dst, const struct tun_stats *src)
 	dst->tx_gso = __atomic_load_n(&src->tx_gso, __ATOMIC_RELAXED);
 	dst->ptb_sent = __atomic_load_n(&src->ptb_sent, __ATOMIC_RELAXED);
 	dst->rx_gro = __atomic_load_n(&src->rx_gro, __ATOMIC_RELAXED);
+	dst->rx_kgro = __atomic_load_n(&src->rx_kgro, __ATOMIC_RELAXED);
 	dst->mtu = __atomic_load_n(&src->mtu, __ATOMIC_RELAXED);
 	dst->frag_needed = __atomic_load_n(&src->frag_needed,
 	    __ATOMIC_RELAXED);

@@ -175,6 +175,10 @@ struct tun_stats {
 					   each several segments of one TCP
 					   stream or datagrams of one UDP
 					   flow (counted in rx_pkts) */
+	uint64_t	 rx_kgro;	/* TCP super-packets the receiving
+					   kernel's GRO had made of our outer
+					   packets, passed on whole (counted
+					   in rx_pkts) */
 	uint64_t	 mtu;		/* the largest inner packet sent now:
 					   the configured MTU, or less in
 					   dynamic PMTU mode */

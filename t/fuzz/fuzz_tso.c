@@ -62,6 +62,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tun_ugro_finish(fz_pkt, len, vh.gso_size, vnet);
 	}
 	memcpy(fz_pkt, data + TUN_VNET_LEN, len);
+	hlen = tun_kgro_ok(fz_pkt, len);
+	if (hlen != 0) {
+		if (hlen < 60 || hlen >= len)
+			__builtin_trap();
+		tun_gro_finish(fz_pkt, hlen, len, false, vh.gso_size, vnet);
+	}
+	memcpy(fz_pkt, data + TUN_VNET_LEN, len);
 	(void)tun_csum_complete(fz_pkt, len, vh.csum_start, vh.csum_offset);
 	return (0);
 }

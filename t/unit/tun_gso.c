@@ -3,7 +3,9 @@
  * it over (partial checksum, one header for 64 KiB) cut into segments that
  * each verify and together carry the payload in order, with the flags
  * where TCP wants them; partial checksums completed; what cannot be cut
- * refused; and the word-at-a-time checksum against a plain one.
+ * refused; and the word-at-a-time checksum against a plain one.  The way
+ * out: segments gathered into one, and what the receiving kernel's GRO
+ * made recognised.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -250,6 +252,42 @@ test_gro(void)
 	    "gro: another traffic class: no");
 }
 
+/*
+ * A super-packet as the receiving kernel's GRO leaves it (mk_tcp builds
+ * just that: lengths of the whole, the pseudo-header's sum in the field)
+ * is recognised; a segment with a real checksum, a corrupted field, or
+ * one whose lengths disagree is not.
+ */
+static void
+test_kgro(void)
+{
+	size_t len = mk_tcp(20000, 0x18);
+
+	is_int(tun_gro_ok(pkt, len), 0, "kgro: its checksum does not verify");
+	is_int(tun_kgro_ok(pkt, len), 40 + TCP_HLEN, "kgro: recognised");
+	len = mk_tcp(20000, 0x19);
+	is_int(tun_kgro_ok(pkt, len), 40 + TCP_HLEN, "kgro: with FIN too");
+	pkt[56] ^= 0x01;
+	is_int(tun_kgro_ok(pkt, len), 0, "kgro: another sum in the field: no");
+	len = mk_tcp(20000, 0x18);
+	tun_wr16(pkt + 4, (uint16_t)(len - 40 - 2));
+	is_int(tun_kgro_ok(pkt, len - 2), 0,
+	    "kgro: the sum of another length: no");
+	len = mk_tcp(20000, 0x18);
+	is_int(tun_kgro_ok(pkt, len - 1), 0, "kgro: lengths disagree: no");
+	len = mk_tcp(0, 0x10);
+	is_int(tun_kgro_ok(pkt, len), 0, "kgro: no payload: no");
+	len = mk_tcp(20000, 0x18);
+	pkt[6] = 17;
+	is_int(tun_kgro_ok(pkt, len), 0, "kgro: not TCP: no");
+	len = mk_tcp(1000, 0x18);
+	ok(tun_csum_complete(pkt, len, 40, 16) == 0 &&
+	    tun_gro_ok(pkt, len) == 40 + TCP_HLEN,
+	    "kgro: completed, the checksum verifies");
+	is_int(tun_kgro_ok(pkt, len), 0, "kgro: and it is an ordinary "
+	    "segment");
+}
+
 /* An IPv6/UDP datagram of pay bytes (pattern from seed) into buf. */
 static size_t
 mk_udp(uint8_t *buf, size_t pay, unsigned seed)
@@ -334,6 +372,7 @@ main(void)
 	test_csum();
 	test_sum();
 	test_gro();
+	test_kgro();
 	test_ugro();
 	return (done_testing());
 }

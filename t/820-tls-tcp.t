@@ -77,9 +77,10 @@ EOF
 
 sub tls_connect {
 	my ($port, $name) = @_;
-	return IO::Socket::SSL->new(PeerHost => '::1', PeerPort => $port,
+	my $s = IO::Socket::SSL->new(PeerHost => '::1', PeerPort => $port,
 	    SSL_hostname => $name, SSL_ca_file => "$dir/ca.pem",
 	    Timeout => 10) or die "ssl connect: $SSL_ERROR";
+	return $s;
 }
 
 # 10 MiB up, written by a child while the parent waits for the answer

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -112,14 +113,6 @@ tun_raw_open(struct tun *t, const struct conf_tunnel *ct, char *err,
 		return (tun_err(err, errlen, "raw socket: %s DF: %s",
 		    ct->pmtu_dynamic ? "set" : "clear", strerror(errno)));
 	tun_raw_bufs(t->raw_fd);
-	/*
-	 * What a full receive buffer costs shows in rx_overflow: the kernel
-	 * hands its drop count to every recvmmsg as a control message.
-	 */
-	if (setsockopt(t->raw_fd, SOL_SOCKET, SO_RXQ_OVFL, &one,
-	    sizeof(one)) == -1)
-		return (tun_err(err, errlen, "raw socket: SO_RXQ_OVFL: %s",
-		    strerror(errno)));
 	/*
 	 * Bound, not connected: a connected raw socket would hide protocol 41
 	 * from other sources, which tun_decap should see and count.
@@ -305,7 +298,6 @@ tun_dp_setup(struct tun *t)
 		t->rx_iov[i].iov_len = TUN_BUF_LEN;
 		t->rx_msg[i].msg_hdr.msg_iov = &t->rx_iov[i];
 		t->rx_msg[i].msg_hdr.msg_iovlen = 1;
-		t->rx_msg[i].msg_hdr.msg_control = t->rx_cmsg[i].b;
 	}
 	for (i = 0; i < TUN_TX_SLOTS; i++) {
 		t->tx_iov[i].iov_base = t->tx_buf + (size_t)i * TUN_SLOT_LEN;
@@ -423,7 +415,17 @@ tun_close(struct tun *t)
 void
 tun_stats_get(const struct tun *t, struct tun_stats *st)
 {
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
 	tun_stats_read(st, &t->st);
+	/*
+	 * What a full receive buffer cost: the kernel's own count, asked
+	 * for when wanted rather than stamped on every datagram received.
+	 */
+	if (t->raw_fd != -1 && getsockopt(t->raw_fd, SOL_SOCKET, SO_MEMINFO,
+	    mi, &len) == 0 && len > SK_MEMINFO_DROPS * sizeof(mi[0]))
+		st->rx_overflow = mi[SK_MEMINFO_DROPS];
 }
 
 enum tun_state

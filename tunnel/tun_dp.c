@@ -476,31 +476,6 @@ tun_dp_rx_one(struct tun *t, uint8_t *buf, size_t len, uint64_t now)
 	tun_dp_deliver(t, in, p.len);
 }
 
-/*
- * Takes the socket's drop count from a datagram's SO_RXQ_OVFL message:
- * a running total since the socket opened, which only the kernel's 32-bit
- * counter wrapping could make go back.
- */
-static void
-tun_dp_ovfl(struct tun *t, struct msghdr *mh)
-{
-	struct cmsghdr *cm;
-	uint32_t v;
-
-	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET ||
-		    cm->cmsg_type != SO_RXQ_OVFL ||
-		    cm->cmsg_len < CMSG_LEN(sizeof(v)))
-			continue;
-		memcpy(&v, CMSG_DATA(cm), sizeof(v));
-		if (v != t->ovfl_last) {
-			tun_stat_add(&t->st.rx_overflow,
-			    (uint32_t)(v - t->ovfl_last));
-			t->ovfl_last = v;
-		}
-	}
-}
-
 /* Drains the raw socket, a bounded number of batches at a time. */
 static void
 tun_dp_rx(struct tun *t)
@@ -510,10 +485,6 @@ tun_dp_rx(struct tun *t)
 	int n;
 
 	for (round = 0; round < TUN_RX_ROUNDS; round++) {
-		/* The kernel shrinks each to what it wrote: reset them. */
-		for (i = 0; i < TUN_BATCH; i++)
-			t->rx_msg[i].msg_hdr.msg_controllen =
-			    sizeof(t->rx_cmsg[i].b);
 		n = recvmmsg(t->raw_fd, t->rx_msg, TUN_BATCH, MSG_DONTWAIT,
 		    NULL);
 		if (n == -1) {
@@ -535,8 +506,6 @@ tun_dp_rx(struct tun *t)
 			    t->rx_msg[i].msg_len, now);
 		/* The slots are reused by the next batch. */
 		tun_dp_gro_flush(t);
-		if (n > 0)
-			tun_dp_ovfl(t, &t->rx_msg[n - 1].msg_hdr);
 		if (n < TUN_BATCH)
 			return;
 	}

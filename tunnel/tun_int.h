@@ -482,7 +482,6 @@ int	tun_nl_call(struct tun_nl *, const void *req, size_t len,
 #define TUN_CTL_LEN	128		/* an echo request or an NA */
 #define TUN_PMTU_AGE_MS	(10 * 60 * 1000)	/* a lowered MTU lasts
 					   (RFC 1191 4: at least 5 min) */
-#define TUN_CMSG_LEN	64		/* SO_RXQ_OVFL's counter, aligned */
 
 struct tun {
 	struct tun_ctx	 cx;		/* read-only after tun_open */
@@ -512,14 +511,9 @@ struct tun {
 	bool		 tun_dead;	/* the TUN failed: stop reading it */
 	uint64_t	 err_last_ns;	/* when the last error was reported */
 	uint64_t	 err_suppressed;	/* errors since, not reported */
-	uint32_t	 ovfl_last;	/* the last SO_RXQ_OVFL total */
 	uint8_t		*rx_buf;	/* TUN_BATCH slots of TUN_BUF_LEN */
 	struct mmsghdr	 rx_msg[TUN_BATCH];
 	struct iovec	 rx_iov[TUN_BATCH];
-	union {
-		struct cmsghdr	 align;
-		uint8_t		 b[TUN_CMSG_LEN];
-	}		 rx_cmsg[TUN_BATCH];
 	uint8_t		*tx_buf;	/* TUN_TX_SLOTS of TUN_SLOT_LEN */
 	struct mmsghdr	 tx_msg[TUN_TX_SLOTS];
 	struct iovec	 tx_iov[TUN_TX_SLOTS];

@@ -165,7 +165,8 @@ struct tun_stats {
 					   tunnel */
 	uint64_t	 rx_overflow;	/* datagrams the kernel dropped for
 					   want of room in the raw socket's
-					   receive buffer (SO_RXQ_OVFL) */
+					   receive buffer (SO_MEMINFO: the
+					   kernel's 32-bit count) */
 	uint64_t	 tx_gso;	/* TCP super-packets from the TUN,
 					   cut into segments (each counted in
 					   tx_pkts) */

@@ -893,6 +893,8 @@ enum {
 };
 
 #define PX_ST_STRIDE	16	/* counters per slot: two cache lines */
+_Static_assert(PX_SL_N <= PX_ST_STRIDE && PX_SB_N <= PX_ST_STRIDE &&
+    PX_SS_N <= PX_ST_STRIDE, "a kind of counters outgrew its slot");
 
 struct px_st {
 	struct px_st	*next;		/* in the registry */

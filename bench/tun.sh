@@ -32,6 +32,11 @@
 #
 #	bench/tun.sh [./v6front] [seconds]
 #
+# ROUNDS (default 3) runs every path and test that many times, the paths
+# interleaved within each round, and ends with the median of the rounds:
+# rates swing by 10% and more from one run to the next on shared cores,
+# a median of several interleaved rounds much less.
+#
 # PATHS="plain tayga v6front" chooses the paths, TESTS="tcp up,tcp down,
 # udp64 down" the tests; V6F_TAG names the v6front row (to compare builds
 # of it: run again with another binary).  When tayga ran before it, each
@@ -51,10 +56,10 @@ set -eu
 
 BIN=$(realpath "${1:-./v6front}")
 SECS=${2:-5}
+ROUNDS=${ROUNDS:-3}
 PATHS=${PATHS:-plain tayga v6front}
 TAG=${V6F_TAG:-v6front}
 IFS=, read -r -a TESTS <<<"${TESTS:-tcp up,tcp down,udp64 down}"
-declare -A TG_RATE TG_CPU
 P=v6fb$$
 DIR=$(mktemp -d)
 PIDS=()
@@ -199,9 +204,11 @@ iperf() {
 		printf("%.3f %d\n", $s->{bits_per_second} / 1e9, $p);'
 }
 
-printf "%-12s %-11s %7s %9s %10s %7s %7s %6s\n" path test Gbit/s pkt/s \
-    "packets" "ns/pkt" x-tayga cpu-x
-for path in $PATHS; do
+# One measurement: ROUND, PATH, TEST; prints its row (with the ratios to
+# tayga's row of the same round) and appends it to $DIR/rows.
+measure() {
+	local round=$1 path=$2 t=$3 dst bind pids args c0 c1 gbit pkts name
+	local rate perpkt r xr xc
 	case $path in
 	plain)
 		dst=2001:db8:4::12 bind=2001:db8:4::12 pids=() ;;
@@ -215,45 +222,111 @@ for path in $PATHS; do
 		echo "unknown path $path" >&2
 		exit 2 ;;
 	esac
+	case $t in
+	"tcp up") args=() ;;
+	"tcp down") args=(-R) ;;
+	"udp64 down") args=(-R -u -l 64 -b 0) ;;
+	*)
+		echo "unknown test $t" >&2
+		exit 2 ;;
+	esac
 	wait_ping "$dst"
-	for t in "${TESTS[@]}"; do
-		case $t in
-		"tcp up") args=() ;;
-		"tcp down") args=(-R) ;;
-		"udp64 down") args=(-R -u -l 64 -b 0) ;;
-		*)
-			echo "unknown test $t" >&2
-			exit 2 ;;
-		esac
-		c0=0
-		[ ${#pids[@]} -eq 0 ] || c0=$(ticks "${pids[@]}")
-		read -r gbit pkts < <(iperf "$dst" "$bind" "${args[@]}")
-		c1=0
-		[ ${#pids[@]} -eq 0 ] || c1=$(ticks "${pids[@]}")
-		name=$path
-		[ "$path" = v6front ] && name=$TAG
-		rate=-
-		[ "${t%% *}" = udp64 ] && rate=$((pkts / SECS))
-		if [ ${#pids[@]} -gt 0 ] && [ "$pkts" -gt 0 ]; then
-			perpkt=$(( (c1 - c0) * (1000000000 / CLK) / pkts ))
-		else
-			perpkt=-
-		fi
-		# UDP is measured in packets, TCP in bits.
-		r=$gbit
-		[ "${t%% *}" = udp64 ] && r=$pkts
-		xr=- xc=-
-		if [ "$path" = tayga ]; then
-			TG_RATE[$t]=$r
-			TG_CPU[$t]=$perpkt
-		elif [ "$path" = v6front ] && [ -n "${TG_RATE[$t]:-}" ]; then
-			xr=$(awk -v a="$r" -v b="${TG_RATE[$t]}" \
-			    'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-			xc=$(awk -v a="$perpkt" -v b="${TG_CPU[$t]}" \
-			    'BEGIN { if (a != "-" && b != "-" && b > 0)
-				printf "%.2f", a / b; else print "-" }')
-		fi
-		printf "%-12s %-11s %7s %9s %10s %7s %7s %6s\n" "$name" "$t" \
-		    "$gbit" "$rate" "$pkts" "$perpkt" "$xr" "$xc"
+	c0=0
+	[ ${#pids[@]} -eq 0 ] || c0=$(ticks "${pids[@]}")
+	read -r gbit pkts < <(iperf "$dst" "$bind" "${args[@]}")
+	c1=0
+	[ ${#pids[@]} -eq 0 ] || c1=$(ticks "${pids[@]}")
+	name=$path
+	[ "$path" = v6front ] && name=$TAG
+	rate=-
+	[ "${t%% *}" = udp64 ] && rate=$((pkts / SECS))
+	if [ ${#pids[@]} -gt 0 ] && [ "$pkts" -gt 0 ]; then
+		perpkt=$(( (c1 - c0) * (1000000000 / CLK) / pkts ))
+	else
+		perpkt=-
+	fi
+	# UDP is measured in packets, TCP in bits.
+	r=$gbit
+	[ "${t%% *}" = udp64 ] && r=$pkts
+	xr=- xc=-
+	if [ "$path" = tayga ]; then
+		TG_RATE[$t]=$r
+		TG_CPU[$t]=$perpkt
+	elif [ "$path" = v6front ] && [ -n "${TG_RATE[$t]:-}" ]; then
+		xr=$(awk -v a="$r" -v b="${TG_RATE[$t]}" \
+		    'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+		xc=$(awk -v a="$perpkt" -v b="${TG_CPU[$t]}" \
+		    'BEGIN { if (a != "-" && b != "-" && b > 0)
+			printf "%.2f", a / b; else print "-" }')
+	fi
+	printf "%-5s %-12s %-11s %7s %9s %10s %7s %7s %6s\n" "$round" \
+	    "$name" "$t" "$gbit" "$rate" "$pkts" "$perpkt" "$xr" "$xc"
+	printf "%s|%s|%s|%s|%s|%s|%s\n" "$path" "$t" "$gbit" "$rate" "$r" \
+	    "$perpkt" "$xr" >>"$DIR/rows"
+}
+
+printf "%-5s %-12s %-11s %7s %9s %10s %7s %7s %6s\n" round path test \
+    Gbit/s pkt/s "packets" "ns/pkt" x-tayga cpu-x
+# Rounds interleave the paths, so that what else the machine does at one
+# moment falls on all of them alike.
+: >"$DIR/rows"
+for round in $(seq "$ROUNDS"); do
+	unset TG_RATE TG_CPU
+	declare -A TG_RATE TG_CPU
+	for path in $PATHS; do
+		for t in "${TESTS[@]}"; do
+			measure "$round" "$path" "$t"
+		done
 	done
 done
+[ "$ROUNDS" -gt 1 ] || exit 0
+# The medians of the rounds; x-tayga and cpu-x are the medians' ratios,
+# and "range" the lowest and highest x-tayga a single round had.
+echo
+echo "median of $ROUNDS rounds"
+awk -F'|' -v tag="$TAG" -v paths="$PATHS" '
+	function median(list,   n, a, i, j, t) {
+		n = split(list, a, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		if (n == 0 || a[1] == "-")
+			return "-"
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{
+		k = $1 SUBSEP $2
+		if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+		gb[k] = gb[k] " " $3; rt[k] = rt[k] " " $4
+		r[k] = r[k] " " $5; cpu[k] = cpu[k] " " $6
+		if ($7 != "-") {
+			if (!(k in lo) || $7 + 0 < lo[k]) lo[k] = $7 + 0
+			if (!(k in hi) || $7 + 0 > hi[k]) hi[k] = $7 + 0
+		}
+	}
+	END {
+		printf "%-12s %-11s %7s %9s %7s %7s %6s %s\n", "path", "test",
+		    "Gbit/s", "pkt/s", "ns/pkt", "x-tayga", "cpu-x", "range"
+		for (i = 1; i <= nk; i++) {
+			split(order[i], p, SUBSEP)
+			k = order[i]; tk = "tayga" SUBSEP p[2]
+			xr = xc = rg = "-"
+			if (p[1] == "v6front" && (tk in seen)) {
+				a = median(r[k]); b = median(r[tk])
+				if (b > 0) xr = sprintf("%.2f", a / b)
+				a = median(cpu[k]); b = median(cpu[tk])
+				if (a != "-" && b != "-" && b > 0)
+					xc = sprintf("%.2f", a / b)
+				if (k in lo)
+					rg = sprintf("%.2f-%.2f", lo[k], hi[k])
+			}
+			rate = median(rt[k])
+			if (rate != "-") rate = sprintf("%d", rate)
+			cp = median(cpu[k])
+			if (cp != "-") cp = sprintf("%d", cp)
+			printf "%-12s %-11s %7.3f %9s %7s %7s %6s %s\n",
+			    p[1] == "v6front" ? tag : p[1], p[2], median(gb[k]),
+			    rate, cp, xr, xc, rg
+		}
+	}' "$DIR/rows"

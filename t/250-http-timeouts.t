@@ -20,15 +20,7 @@ my $be = recording_backend(dir => $dir, reply => sub {
 
 # A listener that never accepts, its queue filled: further SYNs are
 # dropped and a connect hangs.
-my $full_port = free_port();
-my $full = IO::Socket::IP->new(LocalHost => '127.0.0.1',
-    LocalPort => $full_port, Listen => 0, ReuseAddr => 1) or die "$!";
-my @fill;
-for (1 .. 8) {
-	my $s = IO::Socket::IP->new(PeerHost => '127.0.0.1',
-	    PeerPort => $full_port, Blocking => 0);
-	push @fill, $s if $s;
-}
+my ($full_port, $full) = hanging_port();
 
 my ($p, $pc) = (free_port(), free_port());
 my $d = start_daemon(yaml => <<"EOF") or BAIL_OUT('no daemon');

@@ -28,20 +28,7 @@ like($broker->log, qr/ready: 0 listener addresses/,
     'a broker-only config (no listeners) runs');
 
 # An IPv4-only echo service inside the host namespace.
-my $echo = in_netns($net->ns('host'), sub {
-	start_backend(port => 9000, handler => sub {
-		my ($c) = @_;
-		my $buf;
-		while (my $r = sysread($c, $buf, 65536)) {
-			my $off = 0;
-			while ($off < $r) {
-				my $w = syswrite($c, $buf, $r - $off, $off);
-				return unless defined $w;
-				$off += $w;
-			}
-		}
-	});
-});
+my $echo = $net->echo_backend('host');
 
 # The real web server, alone in its IPv4-only namespace; it records every
 # request it gets.

@@ -19,10 +19,7 @@ plan skip_all => 'needs root for network namespaces' if $> != 0;
 my $net = V6FNet->new->topology;
 $net->ip('-n', $net->ns('broker'), 'addr', 'add', '198.51.100.99/24', 'dev',
     'b1');
-my $broker = $net->daemon('broker', name => 'broker',
-    yaml => V6FNet::broker_tunnel()) or die "the broker did not start\n";
-my $host = $net->daemon('host', name => 'host', yaml => V6FNet::host_tunnel())
-    or die "the host did not start\n";
+my ($broker, $host) = $net->tunnel_ends;
 ok($host->wait_log(qr/tunnel he-ipv6: up/, 10), 'the tunnel is up');
 
 sub cksum {

@@ -21,21 +21,7 @@ my $broker = $net->daemon('broker', name => 'broker',
 
 # A slow echo service, so that the transfer is still going when the broker
 # stops.
-my $echo = in_netns($net->ns('host'), sub {
-	start_backend(port => 9000, handler => sub {
-		my ($c) = @_;
-		my $buf;
-		while (my $r = sysread($c, $buf, 16384)) {
-			my $off = 0;
-			while ($off < $r) {
-				my $w = syswrite($c, $buf, $r - $off, $off);
-				return unless defined $w;
-				$off += $w;
-			}
-			select(undef, undef, undef, 0.01);
-		}
-	});
-});
+my $echo = $net->echo_backend('host', read => 16384, pause => 0.01);
 my $host = $net->daemon('host', name => 'host', yaml => <<EOF)
 workers: 1
 @{[V6FNet::host_tunnel(echo => '500ms')]}

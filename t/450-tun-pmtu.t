@@ -24,20 +24,7 @@ my $broker = $net->daemon('broker', name => 'broker',
     yaml => V6FNet::broker_tunnel())
     or die "the broker did not start\n";
 
-my $echo = in_netns($net->ns('host'), sub {
-	start_backend(port => 9000, handler => sub {
-		my ($c) = @_;
-		my $buf;
-		while (my $r = sysread($c, $buf, 65536)) {
-			my $off = 0;
-			while ($off < $r) {
-				my $w = syswrite($c, $buf, $r - $off, $off);
-				return unless defined $w;
-				$off += $w;
-			}
-		}
-	});
-});
+my $echo = $net->echo_backend('host');
 
 my $tun = V6FNet::host_tunnel();
 $tun =~ s/^(  mtu: .*\n)/$1  pmtu: dynamic\n/m or die "no mtu line";

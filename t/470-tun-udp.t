@@ -17,12 +17,7 @@ use Time::HiRes qw(sleep);
 plan skip_all => 'needs root for network namespaces' if $> != 0;
 
 my $net = V6FNet->new->topology;
-my $broker = $net->daemon('broker', name => 'broker',
-    yaml => V6FNet::broker_tunnel(echo => '0s'))
-    or die "the broker did not start\n";
-my $host = $net->daemon('host', name => 'host',
-    yaml => V6FNet::host_tunnel(echo => '0s'))
-    or die "the host did not start\n";
+my ($broker, $host) = $net->tunnel_ends({ echo => '0s' }, { echo => '0s' });
 my $ping = $net->run('client', 'ping -6 -c 1 -W 2 2001:db8:1::2');
 like($ping, qr/1 received/, 'the tunnel carries traffic') or diag($ping);
 

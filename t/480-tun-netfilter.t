@@ -14,12 +14,7 @@ use Test::More;
 plan skip_all => 'needs root for network namespaces' if $> != 0;
 
 my $net = V6FNet->new->topology;
-my $broker = $net->daemon('broker', name => 'broker',
-    yaml => V6FNet::broker_tunnel(echo => '0s'))
-    or die "the broker did not start\n";
-my $host = $net->daemon('host', name => 'host',
-    yaml => V6FNet::host_tunnel(echo => '0s'))
-    or die "the host did not start\n";
+my ($broker, $host) = $net->tunnel_ends({ echo => '0s' }, { echo => '0s' });
 
 sub ping {
 	my ($n, $size) = @_;

@@ -31,20 +31,7 @@ for my $x (['broker', 'b1'], ['host', 'h0']) {
 my $broker = $net->daemon('broker', name => 'broker',
     yaml => V6FNet::broker_tunnel(echo => '0s'))
     or die "the broker did not start\n";
-my $echo = in_netns($net->ns('host'), sub {
-	start_backend(port => 9000, handler => sub {
-		my ($c) = @_;
-		my $buf;
-		while (my $r = sysread($c, $buf, 65536)) {
-			my $off = 0;
-			while ($off < $r) {
-				my $w = syswrite($c, $buf, $r - $off, $off);
-				return unless defined $w;
-				$off += $w;
-			}
-		}
-	});
-});
+my $echo = $net->echo_backend('host');
 my $tun = V6FNet::host_tunnel(local => '203.0.113.12', echo => '0s');
 my $host = $net->daemon('host', name => 'host', yaml => <<EOF)
 $tun

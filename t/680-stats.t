@@ -30,15 +30,7 @@ my $be = recording_backend(dir => $dir, reply => sub {
 my $tb = id_tcp_backend(name => 'echo');
 
 # A listener that never accepts, its queue filled: connects to it hang.
-my $full_port = free_port();
-my $full = IO::Socket::IP->new(LocalHost => '127.0.0.1',
-    LocalPort => $full_port, Listen => 0, ReuseAddr => 1) or die "$!";
-my @fill;
-for (1 .. 8) {
-	my $s = IO::Socket::IP->new(PeerHost => '127.0.0.1',
-	    PeerPort => $full_port, Blocking => 0);
-	push @fill, $s if $s;
-}
+my ($full_port, $full) = hanging_port();
 
 my %port = map { $_ => free_port() } qw(web dead stuck tcp stats twice tls);
 my ($dead, $dead2) = (free_port(), free_port());

@@ -113,8 +113,12 @@ tun_gso_next(struct tun_gso *g, uint8_t *buf, size_t buflen)
 	return ((int)seglen);
 }
 
-size_t
-tun_gro_ok(const uint8_t *pkt, size_t len)
+/*
+ * The length of the headers of a TCP segment with data right after a
+ * plain IPv6 header, its length the whole of len; 0 for anything else.
+ */
+static size_t
+tun_tcp6_hlen(const uint8_t *pkt, size_t len)
 {
 	size_t thl;
 
@@ -125,6 +129,16 @@ tun_gro_ok(const uint8_t *pkt, size_t len)
 	thl = (size_t)(pkt[TUN_IP6_HLEN + 12] >> 4) * 4;
 	if (thl < TUN_TCP_HLEN || TUN_IP6_HLEN + thl >= len)
 		return (0);
+	return (TUN_IP6_HLEN + thl);
+}
+
+size_t
+tun_gro_ok(const uint8_t *pkt, size_t len)
+{
+	size_t hlen;
+
+	if ((hlen = tun_tcp6_hlen(pkt, len)) == 0)
+		return (0);
 	/* Only the middle of a bulk transfer: ACK, perhaps PSH at its end. */
 	if ((pkt[TUN_IP6_HLEN + 13] & (uint8_t)~TUN_TCP_PSH) != TUN_TCP_ACK ||
 	    (pkt[TUN_IP6_HLEN + 12] & 0x0f) != 0)
@@ -133,7 +147,7 @@ tun_gro_ok(const uint8_t *pkt, size_t len)
 	if (tun_cksum6(pkt + 8, pkt + 24, TUN_PROTO_TCP, pkt + TUN_IP6_HLEN,
 	    len - TUN_IP6_HLEN) != 0)
 		return (0);
-	return (TUN_IP6_HLEN + thl);
+	return (hlen);
 }
 
 bool
@@ -231,14 +245,9 @@ tun_kgro_ok(const uint8_t *pkt, size_t len)
 {
 	uint16_t want, got;
 	uint64_t sum;
-	size_t thl;
+	size_t hlen;
 
-	if (len < TUN_IP6_HLEN + TUN_TCP_HLEN || (pkt[0] >> 4) != 6 ||
-	    pkt[6] != TUN_PROTO_TCP ||
-	    TUN_IP6_HLEN + (size_t)tun_rd16(pkt + 4) != len)
-		return (0);
-	thl = (size_t)(pkt[TUN_IP6_HLEN + 12] >> 4) * 4;
-	if (thl < TUN_TCP_HLEN || TUN_IP6_HLEN + thl >= len)
+	if ((hlen = tun_tcp6_hlen(pkt, len)) == 0)
 		return (0);
 	/*
 	 * What tcp6_gro_complete leaves in the field: the pseudo-header's
@@ -252,5 +261,5 @@ tun_kgro_ok(const uint8_t *pkt, size_t len)
 	if (got != want && !((got == 0 || got == 0xffff) &&
 	    (want == 0 || want == 0xffff)))
 		return (0);
-	return (TUN_IP6_HLEN + thl);
+	return (hlen);
 }

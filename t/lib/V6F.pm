@@ -17,7 +17,7 @@ use Time::HiRes qw(time sleep);
 
 our @EXPORT = qw(v6f_bin tmpdir free_port write_file slurp start_daemon
     connect_tcp read_all wait_for http_get root_dir pump start_backend
-    random_bytes in_netns storing_backend stored);
+    random_bytes in_netns storing_backend stored hanging_port);
 
 my $ROOT = File::Spec->rel2abs(dirname(__FILE__) . '/../..');
 my $TMP;
@@ -97,6 +97,23 @@ sub wait_for {
 		sleep(0.02);
 	}
 	return $cond->();
+}
+
+# A port on 127.0.0.1 whose listener never accepts and whose queue is
+# full, so that a further connect hangs (its SYNs are dropped).  Returns
+# the port and what holds it open: keep that as long as the port is used.
+sub hanging_port {
+	my $port = free_port();
+	my $l = IO::Socket::IP->new(LocalHost => '127.0.0.1',
+	    LocalPort => $port, Listen => 0, ReuseAddr => 1)
+	    or die "listen on $port: $!";
+	my @held = ($l);
+	for (1 .. 8) {
+		my $s = IO::Socket::IP->new(PeerHost => '127.0.0.1',
+		    PeerPort => $port, Blocking => 0);
+		push @held, $s if $s;
+	}
+	return ($port, \@held);
 }
 
 sub connect_tcp {

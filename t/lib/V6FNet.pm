@@ -179,6 +179,20 @@ tunnel:
 EOF
 }
 
+# Both ends of the tunnel, nothing else in their configs: the broker's
+# daemon with broker_tunnel(%$b), then the host's with host_tunnel(%$h).
+# Dies if either does not start; returns both.
+sub tunnel_ends {
+	my ($net, $b, $h) = @_;
+	my $broker = $net->daemon('broker', name => 'broker',
+	    yaml => broker_tunnel(%{ $b // {} }))
+	    or die "the broker did not start\n";
+	my $host = $net->daemon('host', name => 'host',
+	    yaml => host_tunnel(%{ $h // {} }))
+	    or die "the host did not start\n";
+	return ($broker, $host);
+}
+
 # Namespace $role with each of @addrs as a /64 on its loopback (no DAD
 # wait), and start_backend(host => '::1', handler => $handler) inside it.
 # Returns the namespace's name and the backend; the backend stops by PID
@@ -192,6 +206,32 @@ sub sources {
 	my $be = V6F::in_netns($ns, sub {
 		V6F::start_backend(host => '::1', handler => $handler) });
 	return ($ns, $be);
+}
+
+# An IPv4 echo service on 0.0.0.0:$o{port} (9000) inside namespace
+# $role (host): it reads up to $o{read} bytes (65536) at a time, writes
+# them back whole, and sleeps $o{pause} seconds (0) after each, to keep a
+# transfer going for a while.  Returns start_backend's object.
+sub echo_backend {
+	my ($net, $role, %o) = @_;
+	my $size = $o{read} // 65536;
+	my $pause = $o{pause} // 0;
+	return V6F::in_netns($net->ns($role // 'host'), sub {
+		V6F::start_backend(port => $o{port} // 9000, handler => sub {
+			my ($c) = @_;
+			my $buf;
+			while (my $r = sysread($c, $buf, $size)) {
+				my $off = 0;
+				while ($off < $r) {
+					my $w = syswrite($c, $buf, $r - $off,
+					    $off);
+					return unless defined $w;
+					$off += $w;
+				}
+				select(undef, undef, undef, $pause) if $pause;
+			}
+		});
+	});
 }
 
 # start_daemon inside namespace $role; the daemon is stopped at cleanup

@@ -54,13 +54,19 @@ sub health_backend {
 	});
 }
 
+# Under valgrind a handshake takes seconds, not milliseconds: the checks'
+# timeout ($tmo) grows, and the plain server keeps silent for longer.
+my $tmo = $ENV{V6F_VALGRIND} ? '8s' : '1s';
+my $wait = $ENV{V6F_VALGRIND} ? 60 : 10;
+my $silent = $ENV{V6F_VALGRIND} ? 20 : 5;
+
 my $good = health_backend(cert => $gc, key => $gk);
 my $flip = health_backend(cert => $gc, key => $gk);
 my $wrong = health_backend(cert => $wc, key => $wk);
 my $plain = start_backend(handler => sub {
 	my ($c) = @_;
 	my $pending = '';
-	read_message($c, \$pending, 5);
+	read_message($c, \$pending, $silent);
 	send_all($c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
 });
 
@@ -76,11 +82,11 @@ backends:
   web:
     servers: ["127.0.0.1:$g", "127.0.0.1:$f"]
     tls: { ca_file: $ca, sni: backend.test }
-    health: { every: 200ms, timeout: 1s, rise: 2, fall: 2, path: /health }
+    health: { every: 200ms, timeout: $tmo, rise: 2, fall: 2, path: /health }
   conn:
     servers: ["127.0.0.1:$w", "127.0.0.1:$p"]
     tls: { ca_file: $ca, sni: backend.test }
-    health: { every: 200ms, timeout: 1s, rise: 1, fall: 1 }
+    health: { every: 200ms, timeout: $tmo, rise: 1, fall: 1 }
 EOF
 
 # One request on a new client connection: (status, body).
@@ -94,15 +100,15 @@ sub get {
 }
 
 # Connect-only checks of TLS: the handshake decides.
-ok($d->wait_log(qr/warning: backend conn: server 127\.0\.0\.1:$w is down: 1 health check failed, last: TLS handshake: certificate verify failed: hostname mismatch/, 10),
+ok($d->wait_log(qr/warning: backend conn: server 127\.0\.0\.1:$w is down: 1 health check failed, last: TLS handshake: certificate verify failed: hostname mismatch/, $wait),
     'wrong certificate name: down, reason logged');
-ok($d->wait_log(qr/warning: backend conn: server 127\.0\.0\.1:$p is down: 1 health check failed, last: TLS handshake timed out/, 10),
+ok($d->wait_log(qr/warning: backend conn: server 127\.0\.0\.1:$p is down: 1 health check failed, last: TLS handshake timed out/, $wait),
     'server that never answers the handshake: down, timed out') or diag($d->log);
 my ($st) = get($cp);
 is($st, 503, 'every server of conn down: 503');
 
 # HTTP checks over TLS reach /health and keep a good server up.
-ok(wait_for(sub { (slurp("$dir/seen.$g") // '') =~ m{^/health$}m }, 10),
+ok(wait_for(sub { (slurp("$dir/seen.$g") // '') =~ m{^/health$}m }, $wait),
     'the HTTP check arrived through TLS as GET /health');
 my %seen;
 for (1 .. 4) {
@@ -115,7 +121,7 @@ is_deeply(\%seen, { "200 ok $g\n" => 2, "200 ok $f\n" => 2 },
 # /health says 503: the flipping server goes down after two checks...
 my $from = length($d->log);
 write_file("$dir/state.$f", "503");
-ok($d->wait_log(qr/warning: backend web: server 127\.0\.0\.1:$f is down: 2 health checks failed, last: HTTP status 503/, 10, $from),
+ok($d->wait_log(qr/warning: backend web: server 127\.0\.0\.1:$f is down: 2 health checks failed, last: HTTP status 503/, $wait, $from),
     '503 from /health over TLS: down after fall');
 unlike(substr($d->log, $from), qr/server 127\.0\.0\.1:$g is down/,
     'the good server stays up');
@@ -129,7 +135,7 @@ is_deeply(\%seen, { "200 ok $g\n" => 4 }, 'the down server gets no requests');
 # ... and comes back after rise.
 $from = length($d->log);
 unlink("$dir/state.$f");
-ok($d->wait_log(qr/notice: backend web: server 127\.0\.0\.1:$f is up: 2 health checks passed/, 10, $from),
+ok($d->wait_log(qr/notice: backend web: server 127\.0\.0\.1:$f is up: 2 health checks passed/, $wait, $from),
     '200 again: up after rise');
 
 $d->stop_ok;

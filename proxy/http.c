@@ -2225,6 +2225,10 @@ px_http_tunnel(struct px_http *h, bool *moved)
 				return (-1);
 			}
 			in->off = in->len = 0;
+			/* %I and the stats count the client's side, as %O
+			 * counts what went back. */
+			if (i == PX_CLI)
+				h->w->lg_in += (int64_t)n;
 			*moved = true;
 		}
 		if (px_http_flush(h, o, moved) == -1)

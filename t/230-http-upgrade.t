@@ -1,13 +1,16 @@
 #!/usr/bin/perl
 # Upgrade: a WebSocket handshake goes through with its Upgrade and
 # Connection fields, after the 101 the session relays bytes both ways
-# (frames, half-closes), and a 101 nobody asked for is a 502.
+# (frames, half-closes), the bytes relayed each way count in the access
+# log's %I and %O and in the stats, and a 101 nobody asked for is a 502.
 use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use V6F;
 use V6FHTTP;
+use V6FStats;
+use JSON::PP;
 use Digest::SHA qw(sha1_base64);
 use Test::More;
 
@@ -71,7 +74,7 @@ my $ws = start_backend(handler => sub {
 	send_all($c, frame('bye', 0));
 });
 
-my $p = free_port();
+my ($p, $sp) = (free_port(), free_port());
 my $d = start_daemon(yaml => <<"EOF") or BAIL_OUT('no daemon');
 workers: 1
 listeners:
@@ -79,13 +82,19 @@ listeners:
     bind: "[::1]:$p"
     mode: http
     backend: { servers: ["127.0.0.1:${\ $ws->port}"] }
+    access_log: { path: $dir/web.log, format: "%>s %I %O" }
+  - name: stats
+    bind: "[::1]:$sp"
+    mode: http
+    backend: { builtin: stats }
 EOF
 
 {
 	my $c = connect_tcp('::1', $p) or die;
-	send_all($c, "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n" .
+	my $head = "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n" .
 	    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" .
-	    "\r\nSec-WebSocket-Version: 13\r\n\r\n" . frame('early', 1));
+	    "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+	send_all($c, $head . frame('early', 1));
 	my $pending = '';
 	my @r = read_response($c, \$pending, 10);
 	is($r[0], 101, 'handshake: 101');
@@ -111,6 +120,23 @@ EOF
 	shutdown($c, 1);
 	is(read_all($c, 10), frame('bye', 0),
 	    'half-close passed on; the rest comes back, then EOF');
+	close($c);
+
+	# What went each way, as the client sent and got it.
+	my $in = length($head) + length(frame('early', 1)) +
+	    length(frame('hello', 1));
+	my $out = length($r[1]) + length($got) + length(frame('bye', 0));
+	my $line = wait_for(sub {
+		my $l = slurp("$dir/web.log") // '';
+		return $l =~ /^(101 \d+ \d+)$/m ? $1 : undef;
+	}, 10);
+	is($line, "101 $in $out", '%I and %O count the bytes relayed after '
+	    . 'the 101 both ways');
+	my ($st, undef, $body) = scrape('::1', $sp, '/stats');
+	my $j = eval { decode_json($body) } // {};
+	my %ln = map { $_->{name} => $_ } @{ $j->{listeners} // [] };
+	is_deeply([ $ln{web}{received_bytes}, $ln{web}{sent_bytes} ],
+	    [ $in, $out ], 'the stats count them too');
 }
 
 {

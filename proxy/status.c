@@ -24,6 +24,8 @@ struct px_status {
 	struct px_sess		 s;	/* first: the shared part */
 	struct bufferevent	*bev;	/* owned */
 	bool			 replied;
+	uint64_t		 in;	/* bytes taken from the client */
+	uint64_t		 out;	/* bytes queued for it */
 };
 
 void
@@ -34,8 +36,15 @@ px_status_close(struct px_sess *s, const char *why)
 	if (px_log_enabled(CONF_LOG_DEBUG))
 		px_log(CONF_LOG_DEBUG, "%s: %s: status closed (%s)",
 		    s->ln->name, px_sess_peer(s), why);
-	if (st->bev != NULL)
+	if (st->bev != NULL) {
+		/* Read but not looked at counts; queued but unsent does not. */
+		st->in += evbuffer_get_length(bufferevent_get_input(st->bev));
+		st->out -= evbuffer_get_length(
+		    bufferevent_get_output(st->bev));
 		bufferevent_free(st->bev);
+	}
+	px_st_add(s->st, s->wk->idx, PX_SL_IN, st->in);
+	px_st_add(s->st, s->wk->idx, PX_SL_OUT, st->out);
 	px_sess_fini(s);
 	free(st);
 }
@@ -46,6 +55,7 @@ px_status_reply(struct px_status *st, int code, const char *reason,
     bool head_only, const char *body)
 {
 	struct evbuffer *out = bufferevent_get_output(st->bev);
+	size_t before = evbuffer_get_length(out);
 
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
 	    "Server: v6front/%s\r\n"
@@ -56,6 +66,7 @@ px_status_reply(struct px_status *st, int code, const char *reason,
 	    strlen(body));
 	if (!head_only)
 		evbuffer_add(out, body, strlen(body));
+	st->out += evbuffer_get_length(out) - before;
 	st->replied = true;
 	/* Half-close once written, then wait for the client's FIN (below). */
 	bufferevent_setwatermark(st->bev, EV_WRITE, 0, 0);
@@ -96,6 +107,7 @@ px_status_read(struct bufferevent *bev, void *arg)
 	int			 head;
 
 	if (st->replied) {
+		st->in += evbuffer_get_length(in);
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
@@ -115,6 +127,7 @@ px_status_read(struct bufferevent *bev, void *arg)
 		    "request line too long\n");
 		return;
 	}
+	st->in += evbuffer_get_length(in);
 	evbuffer_remove(in, line, n);
 	evbuffer_drain(in, evbuffer_get_length(in));
 	if ((head = px_status_reqline(line, n)) == -1) {

@@ -32,7 +32,7 @@ my $tb = id_tcp_backend(name => 'echo');
 # A listener that never accepts, its queue filled: connects to it hang.
 my ($full_port, $full) = hanging_port();
 
-my %port = map { $_ => free_port() } qw(web dead stuck tcp stats twice tls);
+my %port = map { $_ => free_port() } qw(web dead stuck tcp stats twice tls status);
 my ($dead, $dead2) = (free_port(), free_port());
 make_ca($dir, 'ca');
 my ($cert, $key) = make_cert(dir => $dir, name => 'srv', ca => 'ca',
@@ -68,6 +68,9 @@ listeners:
   - name: tcp
     bind: "[::1]:$port{tcp}"
     backend: { servers: ["127.0.0.1:$tp"] }
+  - name: status
+    bind: "[::1]:$port{status}"
+    backend: { builtin: status }
   - name: stats
     bind: ["[::1]:$port{stats}", "127.0.0.1:$port{stats}"]
     mode: http
@@ -130,6 +133,17 @@ SKIP: {
 	my $got = pump($c, "hello\n", 10);
 	is($got, "echo\nhello\n", 'tcp: relayed');
 }
+# The status responder of a tcp listener: its bytes count both ways.
+my ($sq, $sr);
+{
+	$sq = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	my $c = connect_tcp('::1', $port{status}) or die;
+	send_all($c, $sq);
+	$sr = read_all($c, 10) // '';
+	like($sr, qr{^HTTP/1\.1 200 .*\r\n\r\nv6front \S+ status\n}s,
+	    'status on a tcp listener: answered');
+	close($c);
+}
 
 # What the backend got: every request, as v6front sent it on.
 my @recs = records($dir, 10);
@@ -151,9 +165,11 @@ ok(wait_for(sub {
 	my ($v) = prom_parse($b);
 	return (stat_of($v, 'v6front_listener_open_connections',
 	    listener => 'web') // -1) == 0 &&
+	    (stat_of($v, 'v6front_listener_open_connections',
+	    listener => 'status') // -1) == 0 &&
 	    (stat_of($v, 'v6front_server_in_flight', backend => 'app',
 	    server => "127.0.0.1:$bp") // -1) == 0;
-}), 'no connection open on web once its clients are gone');
+}), 'no connection open on web or status once their clients are gone');
 
 my ($st, $head, $body) = scrape('::1', $port{stats}, '/metrics');
 is($st, 200, '/metrics: 200');
@@ -225,6 +241,11 @@ my %want = (
     'v6front_backend_requests_total{backend="tcp"}' => 1,
     "v6front_server_sent_bytes_total{backend=\"tcp\",server=\"127.0.0.1:$tp\"}" => 6,
     "v6front_server_received_bytes_total{backend=\"tcp\",server=\"127.0.0.1:$tp\"}" => 11,
+    # the status responder on a tcp listener
+    'v6front_listener_connections_total{listener="status"}' => 1,
+    'v6front_listener_received_bytes_total{listener="status"}' => length($sq),
+    'v6front_listener_sent_bytes_total{listener="status"}' => length($sr),
+    'v6front_listener_requests_total{listener="status"}' => 0,
     # the stats listener: the refused IPv4 client
     'v6front_listener_refused_total{listener="stats",reason="acl"}' => 1,
     # the process

@@ -1107,6 +1107,40 @@ px_http_resp_build(struct px_http *h, struct px_hout *o, bool final)
 }
 
 /*
+ * Queues the whole answer of a builtin backend: the status line, the
+ * fields every builtin sends, extra (whole header lines, or ""), and the
+ * body unless the request was HEAD; the exchange's log fields follow.  A
+ * builtin reads no request body, so a request that has one ends the
+ * connection after the answer.  Returns -1 when out of memory.
+ */
+static int
+px_http_builtin_reply(struct px_http *h, int status, const char *reason,
+    const char *type, const char *extra, const char *body, size_t blen)
+{
+	const struct px_h1	*q = h->req;
+	char			 head[512];
+
+	h->cli_keep = q->keep_alive && q->framing == PX_H1_BODY_NONE;
+	(void)snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
+	    "Server: v6front/%s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n%s%s\r\n", status, reason,
+	    V6F_VERSION, type, blen, extra,
+	    !h->cli_keep ? "Connection: close\r\n" : q->version == 10 ?
+	    "Connection: keep-alive\r\n" : "");
+	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
+	    (q->meth != PX_H1_M_HEAD &&
+	    px_hout_add(&h->out[PX_CLI], body, blen) == -1))
+		return (-1);
+	h->resp_sent = true;
+	h->w->lg_status = status;
+	h->w->lg_body = q->meth != PX_H1_M_HEAD ? (int64_t)blen : 0;
+	h->w->lg_end = "ok";
+	return (0);
+}
+
+/*
  * The answer of `builtin: status` on an http listener: what the session
  * saw and the X-Forwarded-For it would have sent on.
  */
@@ -1118,7 +1152,7 @@ px_http_status(struct px_http *h)
 	struct sockaddr_storage loc;
 	socklen_t	 loclen = sizeof(loc);
 	char		 srv[PX_PEERSTRLEN], addr[CONF_ADDRSTRLEN];
-	char		 body[1024], head[512];
+	char		 body[1024];
 	bool		 trusted = px_http_trusted(h);
 	size_t		 i;
 	int		 blen;
@@ -1152,24 +1186,8 @@ px_http_status(struct px_http *h)
 	free(xff.p);
 	if (blen < 0 || (size_t)blen >= sizeof(body))
 		blen = (int)sizeof(body) - 1;
-	/* A request body is not read: the connection ends after the answer. */
-	h->cli_keep = h->req->keep_alive && h->req->framing == PX_H1_BODY_NONE;
-	(void)snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
-	    "Server: v6front/%s\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Length: %d\r\n"
-	    "Cache-Control: no-store\r\n%s\r\n", V6F_VERSION, blen,
-	    !h->cli_keep ? "Connection: close\r\n" : h->req->version == 10 ?
-	    "Connection: keep-alive\r\n" : "");
-	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
-	    (h->req->meth != PX_H1_M_HEAD &&
-	    px_hout_add(&h->out[PX_CLI], body, (size_t)blen) == -1))
-		return (-1);
-	h->resp_sent = true;
-	h->w->lg_status = 200;
-	h->w->lg_body = h->req->meth != PX_H1_M_HEAD ? blen : 0;
-	h->w->lg_end = "ok";
-	return (0);
+	return (px_http_builtin_reply(h, 200, "OK",
+	    "text/plain; charset=utf-8", "", body, (size_t)blen));
  nomem:
 	free(xff.p);
 	return (-1);
@@ -1187,9 +1205,8 @@ px_http_stats(struct px_http *h)
 				    h->s.wk->lset->gen : h->s.gen;
 	const char		*p = "", *qm, *type, *reason, *allow = "";
 	struct px_stbuf		 b = { NULL, 0, 0, false };
-	char			 head[512];
 	size_t			 plen = 0;
-	int			 status = 200, which = -1;
+	int			 status = 200, which = -1, r;
 
 	if (q->form == PX_H1_FORM_ORIGIN || q->form == PX_H1_FORM_ABSOLUTE) {
 		p = h->in[PX_CLI].p + q->path.off;
@@ -1218,28 +1235,9 @@ px_http_stats(struct px_http *h)
 	    "Method Not Allowed";
 	type = status != 200 ? "text/plain; charset=utf-8" : which == 1 ?
 	    "text/plain; version=0.0.4; charset=utf-8" : "application/json";
-	/* A request body is not read: the connection ends after the answer. */
-	h->cli_keep = q->keep_alive && q->framing == PX_H1_BODY_NONE;
-	(void)snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
-	    "Server: v6front/%s\r\n"
-	    "Content-Type: %s\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n%s%s\r\n", status, reason,
-	    V6F_VERSION, type, b.len, allow,
-	    !h->cli_keep ? "Connection: close\r\n" : q->version == 10 ?
-	    "Connection: keep-alive\r\n" : "");
-	if (px_hout_str(&h->out[PX_CLI], head) == -1 ||
-	    (q->meth != PX_H1_M_HEAD &&
-	    px_hout_add(&h->out[PX_CLI], b.p, b.len) == -1)) {
-		free(b.p);
-		return (-1);
-	}
+	r = px_http_builtin_reply(h, status, reason, type, allow, b.p, b.len);
 	free(b.p);
-	h->resp_sent = true;
-	h->w->lg_status = status;
-	h->w->lg_body = q->meth != PX_H1_M_HEAD ? (int64_t)b.len : 0;
-	h->w->lg_end = "ok";
-	return (0);
+	return (r);
 }
 
 /*

@@ -166,14 +166,20 @@ px_stbuf_printf(struct px_stbuf *b, const char *fmt, ...)
 
 /* ---- a snapshot of the numbers, so both formats say the same ---- */
 
+/* A server's state in the generation, as gauges. */
+enum {
+	PX_SG_INFLIGHT = 0,	/* sessions using it now */
+	PX_SG_UP,		/* 1: up */
+	PX_SG_DRAINING,		/* 1: left DNS, finishing its sessions */
+	PX_SG_WEIGHT,
+	PX_SG_CHANGED,		/* last up/down, unix seconds */
+	PX_SG_N
+};
+
 struct px_stsv {
 	const char	*addr;
 	uint64_t	 v[PX_SS_N];
-	unsigned	 inflight;
-	unsigned	 weight;
-	int		 up;
-	int		 draining;
-	int64_t		 changed;
+	uint64_t	 g[PX_SG_N];
 };
 
 struct px_stbe {
@@ -254,14 +260,16 @@ px_snap_backend(struct px_stbe *be, const struct px_backend *pb, int nslot)
 		x->addr = sv->addr.text;
 		for (i = 0; i < PX_SS_N; i++)
 			x->v[i] = px_st_sum(sv->st, nslot, i);
-		x->inflight = __atomic_load_n(&sv->inflight, __ATOMIC_RELAXED);
-		x->weight = sv->weight;
-		x->up = __atomic_load_n(&sv->up, __ATOMIC_RELAXED) != 0;
-		x->draining = __atomic_load_n(&sv->draining,
-		    __ATOMIC_RELAXED) != 0;
-		x->changed = __atomic_load_n(&sv->st->changed,
+		x->g[PX_SG_INFLIGHT] = __atomic_load_n(&sv->inflight,
 		    __ATOMIC_RELAXED);
-		if (x->up && !x->draining)
+		x->g[PX_SG_UP] = __atomic_load_n(&sv->up, __ATOMIC_RELAXED) !=
+		    0;
+		x->g[PX_SG_DRAINING] = __atomic_load_n(&sv->draining,
+		    __ATOMIC_RELAXED) != 0;
+		x->g[PX_SG_WEIGHT] = sv->weight;
+		x->g[PX_SG_CHANGED] = (uint64_t)__atomic_load_n(
+		    &sv->st->changed, __ATOMIC_RELAXED);
+		if (x->g[PX_SG_UP] && !x->g[PX_SG_DRAINING])
 			be->nup++;
 	}
 	return (0);
@@ -287,6 +295,9 @@ px_snap_take(struct px_stsnap *sn, const struct px_gen *g)
 		sn->ln[i].name = cfg->listeners[i].name;
 		for (j = 0; j < PX_SL_N; j++)
 			sn->ln[i].v[j] = px_st_sum(g->lst[i], reg->nslot, j);
+		/* Ends counted before starts read: never below 0. */
+		if (sn->ln[i].v[PX_SL_OPEN] > INT64_MAX)
+			sn->ln[i].v[PX_SL_OPEN] = 0;
 	}
 	sn->nln = cfg->nlisteners;
 	for (i = 0; i < cfg->nbackends; i++) {
@@ -303,11 +314,138 @@ px_snap_take(struct px_stsnap *sn, const struct px_gen *g)
 	return (0);
 }
 
-/* ---- Prometheus text format 0.0.4 ---- */
+/* ---- what each kind lists, as both formats name it ---- */
+
+/*
+ * One number: its Prometheus family (after "v6front_"), its key in
+ * /stats, its index in the kind's numbers (or, for the tunnel, its offset
+ * in struct tun_stats), and whether /stats writes it as true/false.
+ */
+struct px_stfam {
+	const char	*name;
+	const char	*json;
+	const char	*type;
+	size_t		 idx;
+	bool		 boolean;
+	const char	*help;
+};
+
+#define PX_NFAM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *const px_classes[PX_ST_CLASSES] = {
 	"1xx", "2xx", "3xx", "4xx", "5xx",
 };
+
+static const struct px_stfam px_fam_ln[] = {
+	{ "listener_connections_total", "connections", "counter",
+	    PX_SL_CONNS, false, "Connections accepted." },
+	{ "listener_open_connections", "open_connections", "gauge",
+	    PX_SL_OPEN, false, "Connections open now, of every generation." },
+	{ "listener_requests_total", "requests", "counter", PX_SL_REQS,
+	    false, "HTTP requests received (one per access-log line)." },
+	{ "listener_received_bytes_total", "received_bytes", "counter",
+	    PX_SL_IN, false, "Bytes received from clients." },
+	{ "listener_sent_bytes_total", "sent_bytes", "counter", PX_SL_OUT,
+	    false, "Bytes sent to clients." },
+	{ "listener_tls_handshake_failures_total", "tls_handshake_failures",
+	    "counter", PX_SL_TLSFAIL, false,
+	    "Client TLS handshakes that failed." },
+	{ "listener_errors_total", "errors", "counter", PX_SL_ERRORS, false,
+	    "Error responses v6front generated itself (HTTP)." },
+};
+
+/* Refusals: the label value of listener_refused_total and the key. */
+static const struct {
+	const char	*reason;
+	int		 idx;
+} px_refused[] = {
+	{ "acl", PX_SL_ACL }, { "conn_limit", PX_SL_CONNLIM },
+	{ "rate_limit", PX_SL_RATE }, { "proxy_protocol", PX_SL_PROXY },
+};
+
+static const struct px_stfam px_fam_be[] = {
+	{ "backend_requests_total", "requests", "counter", PX_SB_REQS, false,
+	    "Requests (http) or connections (tcp) sent to the backend." },
+	{ "backend_connect_failures_total", "connect_failures", "counter",
+	    PX_SB_CONNFAIL, false,
+	    "Connects to a server of the backend that failed." },
+	{ "backend_connect_timeouts_total", "connect_timeouts", "counter",
+	    PX_SB_CONNTMO, false,
+	    "Connects to a server of the backend that timed out." },
+	{ "backend_retries_total", "retries", "counter", PX_SB_RETRIES, false,
+	    "Requests or connections tried again on another connection." },
+};
+
+static const struct px_stfam px_fam_sv[] = {
+	{ "server_connections_total", "connections", "counter", PX_SS_CONNS,
+	    false, "Connections opened to the server." },
+	{ "server_requests_total", "requests", "counter", PX_SS_REQS, false,
+	    "Requests (http) or sessions (tcp) sent to the server." },
+	{ "server_connect_failures_total", "connect_failures", "counter",
+	    PX_SS_CONNFAIL, false, "Connects to the server that failed." },
+	{ "server_retries_total", "retries", "counter", PX_SS_RETRIES, false,
+	    "Failed connects to the server tried again elsewhere." },
+	{ "server_received_bytes_total", "received_bytes", "counter",
+	    PX_SS_IN, false, "Bytes received from the server." },
+	{ "server_sent_bytes_total", "sent_bytes", "counter", PX_SS_OUT,
+	    false, "Bytes sent to the server." },
+};
+
+static const struct px_stfam px_fam_svg[] = {
+	{ "server_in_flight", "in_flight", "gauge", PX_SG_INFLIGHT, false,
+	    "Sessions using the server now." },
+	{ "server_up", "up", "gauge", PX_SG_UP, true,
+	    "1 if the server is up (health checks, max_fails)." },
+	{ "server_draining", "draining", "gauge", PX_SG_DRAINING, true,
+	    "1 if the server left the DNS answer and finishes its sessions." },
+	{ "server_weight", "weight", "gauge", PX_SG_WEIGHT, false,
+	    "The server's balancing weight." },
+	{ "server_last_change_timestamp_seconds", "last_change", "gauge",
+	    PX_SG_CHANGED, false, "When the server last went up or down (or "
+	    "appeared), in seconds since the epoch." },
+};
+
+static const struct px_stfam px_fam_tun[] = {
+	{ "tunnel_received_packets_total", "received_packets", "counter",
+	    offsetof(struct tun_stats, rx_pkts), false,
+	    "Inner packets received from the tunnel and accepted." },
+	{ "tunnel_received_bytes_total", "received_bytes", "counter",
+	    offsetof(struct tun_stats, rx_bytes), false,
+	    "Inner bytes of the packets accepted." },
+	{ "tunnel_sent_packets_total", "sent_packets", "counter",
+	    offsetof(struct tun_stats, tx_pkts), false,
+	    "Inner packets sent into the tunnel." },
+	{ "tunnel_sent_bytes_total", "sent_bytes", "counter",
+	    offsetof(struct tun_stats, tx_bytes), false,
+	    "Inner bytes of the packets sent." },
+	{ "tunnel_echo_requests_total", "echo_requests", "counter",
+	    offsetof(struct tun_stats, echo_tx), false,
+	    "Echo requests sent to the peer." },
+	{ "tunnel_echo_replies_total", "echo_replies", "counter",
+	    offsetof(struct tun_stats, echo_rx), false,
+	    "Echo replies received from the peer." },
+	{ "tunnel_receive_errors_total", "receive_errors", "counter",
+	    offsetof(struct tun_stats, rx_errors), false,
+	    "Accepted packets the TUN device refused." },
+	{ "tunnel_send_errors_total", "send_errors", "counter",
+	    offsetof(struct tun_stats, tx_errors), false,
+	    "Packets from the TUN device that could not be sent." },
+	{ "tunnel_receive_overflows_total", "receive_overflows", "counter",
+	    offsetof(struct tun_stats, rx_overflow), false,
+	    "Datagrams the kernel dropped for want of buffer room." },
+};
+
+/* The tunnel counter f names, in t. */
+static uint64_t
+px_tun_num(const struct tun_stats *t, const struct px_stfam *f)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)t + f->idx, sizeof(v));
+	return (v);
+}
+
+/* ---- Prometheus text format 0.0.4 ---- */
 
 /* A label value: backslash, double quote and newline escaped. */
 static void
@@ -356,146 +494,44 @@ px_prom_sample(struct px_stbuf *b, const char *name, const char *k1,
 	px_stbuf_printf(b, "%s %" PRIu64 "\n", n > 0 ? "}" : "", v);
 }
 
-/* Listener families: counter index, or -1 for the open gauge. */
-static const struct {
-	const char	*name;
-	const char	*type;
-	int		 idx;
-	const char	*help;
-} px_prom_ln[] = {
-	{ "listener_connections_total", "counter", PX_SL_CONNS,
-	    "Connections accepted." },
-	{ "listener_open_connections", "gauge", PX_SL_OPEN,
-	    "Connections open now, of every generation." },
-	{ "listener_requests_total", "counter", PX_SL_REQS,
-	    "HTTP requests received (one per access-log line)." },
-	{ "listener_received_bytes_total", "counter", PX_SL_IN,
-	    "Bytes received from clients." },
-	{ "listener_sent_bytes_total", "counter", PX_SL_OUT,
-	    "Bytes sent to clients." },
-	{ "listener_tls_handshake_failures_total", "counter", PX_SL_TLSFAIL,
-	    "Client TLS handshakes that failed." },
-	{ "listener_errors_total", "counter", PX_SL_ERRORS,
-	    "Error responses v6front generated itself (HTTP)." },
-};
-
-static const struct {
-	const char	*reason;
-	int		 idx;
-} px_prom_refused[] = {
-	{ "acl", PX_SL_ACL }, { "conn_limit", PX_SL_CONNLIM },
-	{ "rate_limit", PX_SL_RATE }, { "proxy_protocol", PX_SL_PROXY },
-};
-
-static const struct {
-	const char	*name;
-	int		 idx;
-	const char	*help;
-} px_prom_be[] = {
-	{ "backend_requests_total", PX_SB_REQS,
-	    "Requests (http) or connections (tcp) sent to the backend." },
-	{ "backend_connect_failures_total", PX_SB_CONNFAIL,
-	    "Connects to a server of the backend that failed." },
-	{ "backend_connect_timeouts_total", PX_SB_CONNTMO,
-	    "Connects to a server of the backend that timed out." },
-	{ "backend_retries_total", PX_SB_RETRIES,
-	    "Requests or connections tried again on another connection." },
-}, px_prom_sv[] = {
-	{ "server_connections_total", PX_SS_CONNS,
-	    "Connections opened to the server." },
-	{ "server_requests_total", PX_SS_REQS,
-	    "Requests (http) or sessions (tcp) sent to the server." },
-	{ "server_connect_failures_total", PX_SS_CONNFAIL,
-	    "Connects to the server that failed." },
-	{ "server_retries_total", PX_SS_RETRIES,
-	    "Failed connects to the server tried again elsewhere." },
-	{ "server_received_bytes_total", PX_SS_IN,
-	    "Bytes received from the server." },
-	{ "server_sent_bytes_total", PX_SS_OUT,
-	    "Bytes sent to the server." },
-};
-
-/* The server gauges, from its state in the generation. */
-static uint64_t
-px_prom_sv_gauge(const struct px_stsv *x, int which)
+/* Every server family of table f, from the numbers of each server. */
+static void
+px_prom_servers(struct px_stbuf *b, const struct px_stsnap *sn,
+    const struct px_stfam *f, size_t nf, bool gauges)
 {
-	switch (which) {
-	case 0:
-		return (x->inflight);
-	case 1:
-		return ((uint64_t)x->up);
-	case 2:
-		return ((uint64_t)x->draining);
-	case 3:
-		return (x->weight);
-	default:
-		return ((uint64_t)x->changed);
+	const struct px_stsv	*x;
+	size_t			 i, j, k;
+
+	for (k = 0; k < nf; k++) {
+		px_prom_family(b, f[k].name, f[k].type, f[k].help);
+		for (i = 0; i < sn->nbe; i++)
+			for (j = 0; j < sn->be[i].nsv; j++) {
+				x = &sn->be[i].sv[j];
+				px_prom_sample(b, f[k].name, "backend",
+				    sn->be[i].name, "server", x->addr, NULL,
+				    NULL, gauges ? x->g[f[k].idx] :
+				    x->v[f[k].idx]);
+			}
 	}
 }
-
-static const struct {
-	const char	*name;
-	const char	*help;
-} px_prom_svg[] = {
-	{ "server_in_flight", "Sessions using the server now." },
-	{ "server_up", "1 if the server is up (health checks, max_fails)." },
-	{ "server_draining", "1 if the server left the DNS answer and "
-	    "finishes its sessions." },
-	{ "server_weight", "The server's balancing weight." },
-	{ "server_last_change_timestamp_seconds", "When the server last went "
-	    "up or down (or appeared), in seconds since the epoch." },
-};
 
 static void
 px_prom_tunnel(struct px_stbuf *b, const struct px_stsnap *sn)
 {
 	const struct tun_stats	*t = &sn->tst;
 	const char		*ifn = tun_ifname(sn->tun);
-	static const struct {
-		const char	*name;
-		size_t		 off;
-		const char	*help;
-	} c[] = {
-		{ "tunnel_received_packets_total",
-		    offsetof(struct tun_stats, rx_pkts),
-		    "Inner packets received from the tunnel and accepted." },
-		{ "tunnel_received_bytes_total",
-		    offsetof(struct tun_stats, rx_bytes),
-		    "Inner bytes of the packets accepted." },
-		{ "tunnel_sent_packets_total",
-		    offsetof(struct tun_stats, tx_pkts),
-		    "Inner packets sent into the tunnel." },
-		{ "tunnel_sent_bytes_total",
-		    offsetof(struct tun_stats, tx_bytes),
-		    "Inner bytes of the packets sent." },
-		{ "tunnel_echo_requests_total",
-		    offsetof(struct tun_stats, echo_tx),
-		    "Echo requests sent to the peer." },
-		{ "tunnel_echo_replies_total",
-		    offsetof(struct tun_stats, echo_rx),
-		    "Echo replies received from the peer." },
-		{ "tunnel_receive_errors_total",
-		    offsetof(struct tun_stats, rx_errors),
-		    "Accepted packets the TUN device refused." },
-		{ "tunnel_send_errors_total",
-		    offsetof(struct tun_stats, tx_errors),
-		    "Packets from the TUN device that could not be sent." },
-		{ "tunnel_receive_overflows_total",
-		    offsetof(struct tun_stats, rx_overflow),
-		    "Datagrams the kernel dropped for want of buffer room." },
-	};
-	size_t	i;
-	int	r;
+	size_t			 i;
+	int			 r;
 
 	px_prom_family(b, "tunnel_up", "gauge",
 	    "1 if echoes to the peer come back, else 0.");
 	px_prom_sample(b, "tunnel_up", "interface", ifn, NULL, NULL, NULL,
 	    NULL, sn->tstate == TUN_STATE_UP);
-	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		px_prom_family(b, c[i].name, "counter", c[i].help);
-		px_prom_sample(b, c[i].name, "interface", ifn, NULL, NULL,
-		    NULL, NULL, *(const uint64_t *)(const void *)
-		    ((const char *)t + c[i].off));
+	for (i = 0; i < PX_NFAM(px_fam_tun); i++) {
+		px_prom_family(b, px_fam_tun[i].name, px_fam_tun[i].type,
+		    px_fam_tun[i].help);
+		px_prom_sample(b, px_fam_tun[i].name, "interface", ifn, NULL,
+		    NULL, NULL, NULL, px_tun_num(t, &px_fam_tun[i]));
 	}
 	px_prom_family(b, "tunnel_dropped_packets_total", "counter",
 	    "Packets from the tunnel refused, by reason.");
@@ -513,7 +549,7 @@ px_prom_tunnel(struct px_stbuf *b, const struct px_stsnap *sn)
 static void
 px_prom(struct px_stbuf *b, const struct px_stsnap *sn)
 {
-	size_t	i, j, k;
+	size_t	i, k;
 	int	c;
 
 	px_prom_family(b, "start_time_seconds", "gauge",
@@ -532,18 +568,13 @@ px_prom(struct px_stbuf *b, const struct px_stsnap *sn)
 	px_prom_sample(b, "config_last_reload_timestamp_seconds", NULL, NULL,
 	    NULL, NULL, NULL, NULL, (uint64_t)sn->loaded);
 
-	for (k = 0; k < sizeof(px_prom_ln) / sizeof(px_prom_ln[0]); k++) {
-		px_prom_family(b, px_prom_ln[k].name, px_prom_ln[k].type,
-		    px_prom_ln[k].help);
-		for (i = 0; i < sn->nln; i++) {
-			uint64_t v = sn->ln[i].v[px_prom_ln[k].idx];
-
-			/* Ends counted before starts read: never below 0. */
-			if (px_prom_ln[k].idx == PX_SL_OPEN && v > INT64_MAX)
-				v = 0;
-			px_prom_sample(b, px_prom_ln[k].name, "listener",
-			    sn->ln[i].name, NULL, NULL, NULL, NULL, v);
-		}
+	for (k = 0; k < PX_NFAM(px_fam_ln); k++) {
+		px_prom_family(b, px_fam_ln[k].name, px_fam_ln[k].type,
+		    px_fam_ln[k].help);
+		for (i = 0; i < sn->nln; i++)
+			px_prom_sample(b, px_fam_ln[k].name, "listener",
+			    sn->ln[i].name, NULL, NULL, NULL, NULL,
+			    sn->ln[i].v[px_fam_ln[k].idx]);
 	}
 	px_prom_family(b, "listener_responses_total", "counter",
 	    "HTTP responses sent to clients, by status class.");
@@ -555,19 +586,18 @@ px_prom(struct px_stbuf *b, const struct px_stsnap *sn)
 	px_prom_family(b, "listener_refused_total", "counter",
 	    "Connections or requests refused, by reason.");
 	for (i = 0; i < sn->nln; i++)
-		for (k = 0; k < sizeof(px_prom_refused) /
-		    sizeof(px_prom_refused[0]); k++)
+		for (k = 0; k < PX_NFAM(px_refused); k++)
 			px_prom_sample(b, "listener_refused_total", "listener",
-			    sn->ln[i].name, "reason", px_prom_refused[k].reason,
-			    NULL, NULL, sn->ln[i].v[px_prom_refused[k].idx]);
+			    sn->ln[i].name, "reason", px_refused[k].reason,
+			    NULL, NULL, sn->ln[i].v[px_refused[k].idx]);
 
-	for (k = 0; k < sizeof(px_prom_be) / sizeof(px_prom_be[0]); k++) {
-		px_prom_family(b, px_prom_be[k].name, "counter",
-		    px_prom_be[k].help);
+	for (k = 0; k < PX_NFAM(px_fam_be); k++) {
+		px_prom_family(b, px_fam_be[k].name, px_fam_be[k].type,
+		    px_fam_be[k].help);
 		for (i = 0; i < sn->nbe; i++)
-			px_prom_sample(b, px_prom_be[k].name, "backend",
+			px_prom_sample(b, px_fam_be[k].name, "backend",
 			    sn->be[i].name, NULL, NULL, NULL, NULL,
-			    sn->be[i].v[px_prom_be[k].idx]);
+			    sn->be[i].v[px_fam_be[k].idx]);
 	}
 	px_prom_family(b, "backend_responses_total", "counter",
 	    "HTTP responses to requests sent to the backend, by status "
@@ -588,27 +618,8 @@ px_prom(struct px_stbuf *b, const struct px_stsnap *sn)
 		px_prom_sample(b, "backend_servers", "backend",
 		    sn->be[i].name, NULL, NULL, NULL, NULL, sn->be[i].nsv);
 
-	for (k = 0; k < sizeof(px_prom_sv) / sizeof(px_prom_sv[0]); k++) {
-		px_prom_family(b, px_prom_sv[k].name, "counter",
-		    px_prom_sv[k].help);
-		for (i = 0; i < sn->nbe; i++)
-			for (j = 0; j < sn->be[i].nsv; j++)
-				px_prom_sample(b, px_prom_sv[k].name,
-				    "backend", sn->be[i].name, "server",
-				    sn->be[i].sv[j].addr, NULL, NULL,
-				    sn->be[i].sv[j].v[px_prom_sv[k].idx]);
-	}
-	for (k = 0; k < sizeof(px_prom_svg) / sizeof(px_prom_svg[0]); k++) {
-		px_prom_family(b, px_prom_svg[k].name, "gauge",
-		    px_prom_svg[k].help);
-		for (i = 0; i < sn->nbe; i++)
-			for (j = 0; j < sn->be[i].nsv; j++)
-				px_prom_sample(b, px_prom_svg[k].name,
-				    "backend", sn->be[i].name, "server",
-				    sn->be[i].sv[j].addr, NULL, NULL,
-				    px_prom_sv_gauge(&sn->be[i].sv[j],
-				    (int)k));
-	}
+	px_prom_servers(b, sn, px_fam_sv, PX_NFAM(px_fam_sv), false);
+	px_prom_servers(b, sn, px_fam_svg, PX_NFAM(px_fam_svg), true);
 	if (sn->tun != NULL)
 		px_prom_tunnel(b, sn);
 }
@@ -632,12 +643,30 @@ px_json_str(struct px_stbuf *b, const char *s)
 	px_stbuf_printf(b, "\"");
 }
 
+/* ,"key":value for each number of table f, v indexed as f says. */
+static void
+px_json_nums(struct px_stbuf *b, const struct px_stfam *f, size_t nf,
+    const uint64_t *v)
+{
+	size_t k;
+
+	for (k = 0; k < nf; k++) {
+		if (f[k].boolean)
+			px_stbuf_printf(b, ",\"%s\":%s", f[k].json,
+			    v[f[k].idx] ? "true" : "false");
+		else
+			px_stbuf_printf(b, ",\"%s\":%" PRIu64, f[k].json,
+			    v[f[k].idx]);
+	}
+}
+
+/* ,"responses":{"1xx":n,...} from the classes at v. */
 static void
 px_json_classes(struct px_stbuf *b, const uint64_t *v)
 {
 	int c;
 
-	px_stbuf_printf(b, "{");
+	px_stbuf_printf(b, ",\"responses\":{");
 	for (c = 0; c < PX_ST_CLASSES; c++)
 		px_stbuf_printf(b, "%s\"%s\":%" PRIu64, c ? "," : "",
 		    px_classes[c], v[c]);
@@ -648,21 +677,18 @@ static void
 px_json_tunnel(struct px_stbuf *b, const struct px_stsnap *sn)
 {
 	const struct tun_stats	*t = &sn->tst;
+	size_t			 i;
 	int			 r;
 
 	px_stbuf_printf(b, ",\n\"tunnel\":{\"interface\":");
 	px_json_str(b, tun_ifname(sn->tun));
-	px_stbuf_printf(b, ",\"state\":\"%s\",\"up\":%d,"
-	    "\"received_packets\":%" PRIu64 ",\"received_bytes\":%" PRIu64
-	    ",\"sent_packets\":%" PRIu64 ",\"sent_bytes\":%" PRIu64
-	    ",\"echo_requests\":%" PRIu64 ",\"echo_replies\":%" PRIu64
-	    ",\"echo_rtt_seconds\":%.9f,\"receive_errors\":%" PRIu64
-	    ",\"send_errors\":%" PRIu64 ",\"receive_overflows\":%" PRIu64
-	    ",\"dropped\":{", tun_state_name(sn->tstate),
-	    sn->tstate == TUN_STATE_UP, t->rx_pkts, t->rx_bytes, t->tx_pkts,
-	    t->tx_bytes, t->echo_tx, t->echo_rx,
-	    (double)t->echo_rtt_ns / 1e9, t->rx_errors, t->tx_errors,
-	    t->rx_overflow);
+	px_stbuf_printf(b, ",\"state\":\"%s\",\"up\":%d",
+	    tun_state_name(sn->tstate), sn->tstate == TUN_STATE_UP);
+	for (i = 0; i < PX_NFAM(px_fam_tun); i++)
+		px_stbuf_printf(b, ",\"%s\":%" PRIu64, px_fam_tun[i].json,
+		    px_tun_num(t, &px_fam_tun[i]));
+	px_stbuf_printf(b, ",\"echo_rtt_seconds\":%.9f,\"dropped\":{",
+	    (double)t->echo_rtt_ns / 1e9);
 	for (r = 1; r < TUN_DROP_MAX; r++)
 		px_stbuf_printf(b, "%s\"%s\":%" PRIu64, r > 1 ? "," : "",
 		    tun_drop_name((enum tun_drop)r), t->drops[r]);
@@ -672,31 +698,24 @@ px_json_tunnel(struct px_stbuf *b, const struct px_stsnap *sn)
 static void
 px_json(struct px_stbuf *b, const struct px_stsnap *sn)
 {
-	size_t i, j;
+	size_t i, j, k;
 
 	px_stbuf_printf(b, "{\"process\":{\"start_time\":%" PRId64
 	    ",\"workers\":%d,\"config_generation\":%u,"
 	    "\"config_loaded\":%" PRId64 "},\n\"listeners\":[", sn->start,
 	    sn->workers, sn->gen, sn->loaded);
 	for (i = 0; i < sn->nln; i++) {
-		const uint64_t	*v = sn->ln[i].v;
-		int64_t		 open = (int64_t)v[PX_SL_OPEN];
+		const uint64_t *v = sn->ln[i].v;
 
 		px_stbuf_printf(b, "%s\n{\"name\":", i ? "," : "");
 		px_json_str(b, sn->ln[i].name);
-		px_stbuf_printf(b, ",\"connections\":%" PRIu64
-		    ",\"open_connections\":%" PRId64 ",\"requests\":%" PRIu64
-		    ",\"responses\":", v[PX_SL_CONNS], open < 0 ? 0 : open,
-		    v[PX_SL_REQS]);
+		px_json_nums(b, px_fam_ln, PX_NFAM(px_fam_ln), v);
 		px_json_classes(b, v + PX_SL_RESP);
-		px_stbuf_printf(b, ",\"received_bytes\":%" PRIu64
-		    ",\"sent_bytes\":%" PRIu64 ",\"refused\":{\"acl\":%" PRIu64
-		    ",\"conn_limit\":%" PRIu64 ",\"rate_limit\":%" PRIu64
-		    ",\"proxy_protocol\":%" PRIu64 "},"
-		    "\"tls_handshake_failures\":%" PRIu64 ",\"errors\":%"
-		    PRIu64 "}", v[PX_SL_IN], v[PX_SL_OUT], v[PX_SL_ACL],
-		    v[PX_SL_CONNLIM], v[PX_SL_RATE], v[PX_SL_PROXY],
-		    v[PX_SL_TLSFAIL], v[PX_SL_ERRORS]);
+		px_stbuf_printf(b, ",\"refused\":{");
+		for (k = 0; k < PX_NFAM(px_refused); k++)
+			px_stbuf_printf(b, "%s\"%s\":%" PRIu64, k ? "," : "",
+			    px_refused[k].reason, v[px_refused[k].idx]);
+		px_stbuf_printf(b, "}}");
 	}
 	px_stbuf_printf(b, "],\n\"backends\":[");
 	for (i = 0; i < sn->nbe; i++) {
@@ -704,31 +723,18 @@ px_json(struct px_stbuf *b, const struct px_stsnap *sn)
 
 		px_stbuf_printf(b, "%s\n{\"name\":", i ? "," : "");
 		px_json_str(b, be->name);
-		px_stbuf_printf(b, ",\"requests\":%" PRIu64 ",\"responses\":",
-		    be->v[PX_SB_REQS]);
+		px_json_nums(b, px_fam_be, PX_NFAM(px_fam_be), be->v);
 		px_json_classes(b, be->v + PX_SB_RESP);
-		px_stbuf_printf(b, ",\"connect_failures\":%" PRIu64
-		    ",\"connect_timeouts\":%" PRIu64 ",\"retries\":%" PRIu64
-		    ",\"servers_up\":%zu,\"servers\":[", be->v[PX_SB_CONNFAIL],
-		    be->v[PX_SB_CONNTMO], be->v[PX_SB_RETRIES], be->nup);
+		px_stbuf_printf(b, ",\"servers_up\":%zu,\"servers\":[",
+		    be->nup);
 		for (j = 0; j < be->nsv; j++) {
-			const struct px_stsv *x = &be->sv[j];
-
 			px_stbuf_printf(b, "%s\n {\"server\":", j ? "," : "");
-			px_json_str(b, x->addr);
-			px_stbuf_printf(b, ",\"connections\":%" PRIu64
-			    ",\"requests\":%" PRIu64 ",\"in_flight\":%u"
-			    ",\"connect_failures\":%" PRIu64 ",\"retries\":%"
-			    PRIu64 ",\"received_bytes\":%" PRIu64
-			    ",\"sent_bytes\":%" PRIu64 ",\"up\":%s"
-			    ",\"draining\":%s,\"weight\":%u,"
-			    "\"last_change\":%" PRId64 "}", x->v[PX_SS_CONNS],
-			    x->v[PX_SS_REQS], x->inflight,
-			    x->v[PX_SS_CONNFAIL], x->v[PX_SS_RETRIES],
-			    x->v[PX_SS_IN], x->v[PX_SS_OUT],
-			    x->up ? "true" : "false",
-			    x->draining ? "true" : "false", x->weight,
-			    x->changed);
+			px_json_str(b, be->sv[j].addr);
+			px_json_nums(b, px_fam_sv, PX_NFAM(px_fam_sv),
+			    be->sv[j].v);
+			px_json_nums(b, px_fam_svg, PX_NFAM(px_fam_svg),
+			    be->sv[j].g);
+			px_stbuf_printf(b, "}");
 		}
 		px_stbuf_printf(b, "]}");
 	}

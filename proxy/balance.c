@@ -16,10 +16,10 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
 #include <time.h>
 
 #include "proxy/proxy.h"
@@ -223,17 +223,21 @@ px_server_set_up(struct px_server *sv, bool up, const char *why)
 }
 
 void
-px_server_connect_done(struct px_server *sv, bool ok, const char *why)
+px_server_connect_done(struct px_server *sv, int wi, int e, const char *why)
 {
 	const struct conf_health *hc = &sv->pb->conf->health;
 	char	msg[200];
 	unsigned n;
 
-	if (ok) {
+	if (e == 0) {
 		if (__atomic_load_n(&sv->fails, __ATOMIC_RELAXED) != 0)
 			__atomic_store_n(&sv->fails, 0, __ATOMIC_RELAXED);
 		return;
 	}
+	px_st_add(sv->pb->st, wi, PX_SB_CONNFAIL, 1);
+	if (e == ETIMEDOUT)
+		px_st_add(sv->pb->st, wi, PX_SB_CONNTMO, 1);
+	px_st_add(sv->st, wi, PX_SS_CONNFAIL, 1);
 	if (!hc->on || hc->max_fails == 0)
 		return;
 	n = __atomic_add_fetch(&sv->fails, 1, __ATOMIC_RELAXED);
@@ -243,4 +247,11 @@ px_server_connect_done(struct px_server *sv, bool ok, const char *why)
 	(void)snprintf(msg, sizeof(msg), "%u connect failures in a row "
 	    "(last: %s)", n, why);
 	(void)px_server_set_up(sv, false, msg);
+}
+
+void
+px_server_retried(struct px_server *sv, int wi)
+{
+	px_st_add(sv->pb->st, wi, PX_SB_RETRIES, 1);
+	px_st_add(sv->st, wi, PX_SS_RETRIES, 1);
 }

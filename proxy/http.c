@@ -1348,15 +1348,8 @@ px_http_connfail(struct px_http *h, int e)
 					    strerror(e);
 	char				 why[160];
 	struct px_server		*next;
-	struct px_st			*bst;
-	int				 wi = h->s.wk->idx;
 
-	px_server_connect_done(h->sv, false, what);
-	bst = px_gen_backend(h->s.gen, b)->st;
-	px_st_add(bst, wi, PX_SB_CONNFAIL, 1);
-	if (e == ETIMEDOUT)
-		px_st_add(bst, wi, PX_SB_CONNTMO, 1);
-	px_st_add(h->sv->st, wi, PX_SS_CONNFAIL, 1);
+	px_server_connect_done(h->sv, h->s.wk->idx, e, what);
 	(void)snprintf(why, sizeof(why), "connect %s: %s", h->srv_addr->text,
 	    what);
 	if (h->w->ntried <= b->retries && (next = px_balance_pick(h->s.wk,
@@ -1365,8 +1358,7 @@ px_http_connfail(struct px_http *h, int e)
 		px_log(CONF_LOG_INFO, "%s: %s: %s; trying %s (attempt %d of "
 		    "at most %d)", h->s.ln->name, px_sess_peer(&h->s), why,
 		    next->addr.text, h->w->ntried + 1, b->retries + 1);
-		px_st_add(bst, wi, PX_SB_RETRIES, 1);
-		px_st_add(h->sv->st, wi, PX_SS_RETRIES, 1);
+		px_server_retried(h->sv, h->s.wk->idx);
 		/* What waits for the backend stays: none of it went. */
 		px_http_srv_drop(h);
 		o->off = off;
@@ -1522,9 +1514,7 @@ px_http_retry(struct px_http *h)
 	px_log(CONF_LOG_INFO, "%s: %s: %s closed a reused connection before "
 	    "answering; sending again on a new one", h->s.ln->name,
 	    px_sess_peer(&h->s), h->srv_addr->text);
-	px_st_add(px_gen_backend(h->s.gen, h->s.ln->backend)->st,
-	    h->s.wk->idx, PX_SB_RETRIES, 1);
-	px_st_add(h->sv->st, h->s.wk->idx, PX_SS_RETRIES, 1);
+	px_server_retried(h->sv, h->s.wk->idx);
 	px_http_srv_drop(h);
 	h->retried = true;
 	if (px_hout_add(&h->out[PX_SRV], h->w->rhead, h->w->rhead_len) == -1) {
@@ -1978,7 +1968,7 @@ px_http_connected(struct px_http *h)
 		if (e == -1)
 			return;
 	} else {
-		px_server_connect_done(h->sv, true, NULL);
+		px_server_connect_done(h->sv, h->s.wk->idx, 0, NULL);
 		h->srv = PX_HS_READY;
 		h->w->lg_conn_us = (int64_t)(px_now_us() - h->w->lg_conn_t0);
 	}

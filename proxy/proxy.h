@@ -177,11 +177,17 @@ void	px_server_take(struct px_server *);
 void	px_server_release(struct px_server *);
 
 /*
- * The outcome of a connect from real traffic: ok resets the failure count;
- * a failure counts towards health.max_fails, which marks the server down
- * until active checks bring it back.
+ * The outcome of a connect from real traffic on worker wi: e 0 resets the
+ * failure count; an errno is counted (in the server's and its backend's
+ * stats, ETIMEDOUT as a timeout too) and towards health.max_fails, which
+ * marks the server down until active checks bring it back.  why is e in
+ * words, for that log line.
  */
-void	px_server_connect_done(struct px_server *, bool ok, const char *why);
+void	px_server_connect_done(struct px_server *, int wi, int e,
+	    const char *why);
+
+/* Counts, on worker wi, that what failed on sv is tried again. */
+void	px_server_retried(struct px_server *, int wi);
 
 /*
  * Picks a server for a new backend connection per the backend's balance,

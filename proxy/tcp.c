@@ -477,18 +477,11 @@ px_tcp_next(struct px_tcp *t, int e)
 	const struct conf_backend	*b = t->s.ln->backend;
 	const char			*why = e == ETIMEDOUT ? "timed out" :
 					    strerror(e);
-	struct px_st			*bst;
-	int				 wi = t->s.wk->idx;
 
 	event_del(t->wev[PX_SRV]);
 	close(t->fd[PX_SRV]);
 	t->fd[PX_SRV] = -1;
-	px_server_connect_done(t->sv, false, why);
-	bst = px_gen_backend(t->s.gen, b)->st;
-	px_st_add(bst, wi, PX_SB_CONNFAIL, 1);
-	if (e == ETIMEDOUT)
-		px_st_add(bst, wi, PX_SB_CONNTMO, 1);
-	px_st_add(t->sv->st, wi, PX_SS_CONNFAIL, 1);
+	px_server_connect_done(t->sv, t->s.wk->idx, e, why);
 	if (t->ntried <= b->retries && (t->next = px_balance_pick(t->s.wk,
 	    px_gen_backend(t->s.gen, b), (const struct sockaddr *)&t->s.cli_addr,
 	    t->tried, (size_t)t->ntried)) != NULL) {
@@ -496,8 +489,7 @@ px_tcp_next(struct px_tcp *t, int e)
 		    "trying %s (attempt %d of at most %d)", t->s.ln->name,
 		    px_sess_peer(&t->s), t->srv_addr->text, why,
 		    t->next->addr.text, t->ntried + 1, b->retries + 1);
-		px_st_add(bst, wi, PX_SB_RETRIES, 1);
-		px_st_add(t->sv->st, wi, PX_SS_RETRIES, 1);
+		px_server_retried(t->sv, t->s.wk->idx);
 		return (0);
 	}
 	px_warnx("%s: %s -> %s: connect failed: %s", t->s.ln->name,
@@ -528,7 +520,7 @@ px_tcp_connected(struct px_tcp *t, short what)
 			(void)px_tcp_connect(t);
 		return;
 	}
-	px_server_connect_done(t->sv, true, NULL);
+	px_server_connect_done(t->sv, t->s.wk->idx, 0, NULL);
 	/*
 	 * The backend's PROXY header goes before any byte of the client.  A
 	 * socket just connected takes these few bytes at once.

@@ -24,6 +24,7 @@ use strict;
 use warnings;
 use POSIX qw(:sys_wait_h);
 use V6F;
+use V6FHTTP ();
 
 my @NETS;
 
@@ -220,14 +221,8 @@ sub echo_backend {
 		V6F::start_backend(port => $o{port} // 9000, handler => sub {
 			my ($c) = @_;
 			my $buf;
-			while (my $r = sysread($c, $buf, $size)) {
-				my $off = 0;
-				while ($off < $r) {
-					my $w = syswrite($c, $buf, $r - $off,
-					    $off);
-					return unless defined $w;
-					$off += $w;
-				}
+			while (sysread($c, $buf, $size)) {
+				V6FHTTP::send_all($c, $buf) or return;
 				select(undef, undef, undef, $pause) if $pause;
 			}
 		});

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
-# table.pl tcp|http RAW.tsv [NOTES]: the table bench/tcp.sh or bench/http.sh
-# prints.
+# table.pl tcp|http|tun RAW.tsv [NOTES]: the table bench/tcp.sh,
+# bench/http.sh or bench/tun.sh prints.
 #
 # RAW.tsv has one line per measurement: round, proxy, metric, value ("NA"
 # when the run failed). Each cell of the table is the median over rounds,
@@ -42,6 +42,17 @@ my %SPEC = (
 	    ['idle_held',      'idle connections held',                'higher', 'info'],
 	],
     },
+    tun => {
+	proxies => [qw(v6front tayga plain)],
+	rows => [
+	    ['up_gbps',   'tcp up (client to host), Gbit/s',      'higher', 'rate', { ge => 2, of => ['tayga'] }],
+	    ['up_ns',     'tcp up, CPU ns per packet',            'lower',  'cost', { le => 1, of => ['tayga'] }],
+	    ['down_gbps', 'tcp down (host to client), Gbit/s',    'higher', 'rate', { ge => 2, of => ['tayga'] }],
+	    ['down_ns',   'tcp down, CPU ns per packet',          'lower',  'cost', { le => 1, of => ['tayga'] }],
+	    ['udp_pps',   'udp 64-byte down, packets/s',          'higher', 'rate', { ge => 2, of => ['tayga'] }],
+	    ['udp_ns',    'udp 64-byte down, CPU ns per packet',  'lower',  'cost', { le => 1, of => ['tayga'] }],
+	],
+    },
     http => {
 	proxies => [qw(v6front haproxy nginx)],
 	rows => [
@@ -67,7 +78,7 @@ my %SPEC = (
 );
 
 my ($bench, $raw, $notes) = @ARGV;
-die "usage: table.pl tcp|http RAW.tsv [NOTES]\n"
+die "usage: table.pl tcp|http|tun RAW.tsv [NOTES]\n"
     unless defined $raw && $SPEC{$bench};
 my @PROXIES = @{$SPEC{$bench}{proxies}};
 open(my $fh, '<', $raw) or die "table.pl: $raw: $!\n";

@@ -33,9 +33,10 @@
 #	bench/tun.sh [./v6front] [seconds]
 #
 # ROUNDS (default 3) runs every path and test that many times, the paths
-# interleaved within each round, and ends with the median of the rounds:
-# rates swing by 10% and more from one run to the next on shared cores,
-# a median of several interleaved rounds much less.
+# interleaved within each round, and ends with bench/table.pl's table of
+# the medians, their spread and the targets (2 x tayga's rate, no more
+# CPU per packet): rates swing by 10% and more from one run to the next
+# on shared cores, a median of several interleaved rounds much less.
 #
 # PATHS="plain tayga v6front" chooses the paths, TESTS="tcp up,tcp down,
 # udp64 down" the tests; V6F_TAG names the v6front row (to compare builds
@@ -205,10 +206,11 @@ iperf() {
 }
 
 # One measurement: ROUND, PATH, TEST; prints its row (with the ratios to
-# tayga's row of the same round) and appends it to $DIR/rows.
+# tayga's row of the same round) and appends its rate and CPU per packet
+# to $DIR/raw.tsv, as bench/table.pl reads them.
 measure() {
 	local round=$1 path=$2 t=$3 dst bind pids args c0 c1 gbit pkts name
-	local rate perpkt r xr xc
+	local rate perpkt r xr xc key
 	case $path in
 	plain)
 		dst=2001:db8:4::12 bind=2001:db8:4::12 pids=() ;;
@@ -261,15 +263,25 @@ measure() {
 	fi
 	printf "%-5s %-12s %-11s %7s %9s %10s %7s %7s %6s\n" "$round" \
 	    "$name" "$t" "$gbit" "$rate" "$pkts" "$perpkt" "$xr" "$xc"
-	printf "%s|%s|%s|%s|%s|%s|%s\n" "$path" "$t" "$gbit" "$rate" "$r" \
-	    "$perpkt" "$xr" >>"$DIR/rows"
+	case $t in
+	"tcp up") key=up ;;
+	"tcp down") key=down ;;
+	*) key=udp ;;
+	esac
+	if [ "$key" = udp ]; then
+		printf "%s\t%s\tudp_pps\t%s\n" "$round" "$path" "$rate"
+	else
+		printf "%s\t%s\t%s_gbps\t%s\n" "$round" "$path" "$key" "$gbit"
+	fi >>"$DIR/raw.tsv"
+	printf "%s\t%s\t%s_ns\t%s\n" "$round" "$path" "$key" \
+	    "${perpkt/#-/NA}" >>"$DIR/raw.tsv"
 }
 
 printf "%-5s %-12s %-11s %7s %9s %10s %7s %7s %6s\n" round path test \
     Gbit/s pkt/s "packets" "ns/pkt" x-tayga cpu-x
 # Rounds interleave the paths, so that what else the machine does at one
 # moment falls on all of them alike.
-: >"$DIR/rows"
+: >"$DIR/raw.tsv"
 for round in $(seq "$ROUNDS"); do
 	unset TG_RATE TG_CPU
 	declare -A TG_RATE TG_CPU
@@ -279,54 +291,8 @@ for round in $(seq "$ROUNDS"); do
 		done
 	done
 done
-[ "$ROUNDS" -gt 1 ] || exit 0
-# The medians of the rounds; x-tayga and cpu-x are the medians' ratios,
-# and "range" the lowest and highest x-tayga a single round had.
+# The medians of the rounds, their spread, and v6front's ratios to the
+# others and to the targets: at least twice tayga's rate, no more CPU per
+# packet.
 echo
-echo "median of $ROUNDS rounds"
-awk -F'|' -v tag="$TAG" -v paths="$PATHS" '
-	function median(list,   n, a, i, j, t) {
-		n = split(list, a, " ")
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-			}
-		if (n == 0 || a[1] == "-")
-			return "-"
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	{
-		k = $1 SUBSEP $2
-		if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
-		gb[k] = gb[k] " " $3; rt[k] = rt[k] " " $4
-		r[k] = r[k] " " $5; cpu[k] = cpu[k] " " $6
-		if ($7 != "-") {
-			if (!(k in lo) || $7 + 0 < lo[k]) lo[k] = $7 + 0
-			if (!(k in hi) || $7 + 0 > hi[k]) hi[k] = $7 + 0
-		}
-	}
-	END {
-		printf "%-12s %-11s %7s %9s %7s %7s %6s %s\n", "path", "test",
-		    "Gbit/s", "pkt/s", "ns/pkt", "x-tayga", "cpu-x", "range"
-		for (i = 1; i <= nk; i++) {
-			split(order[i], p, SUBSEP)
-			k = order[i]; tk = "tayga" SUBSEP p[2]
-			xr = xc = rg = "-"
-			if (p[1] == "v6front" && (tk in seen)) {
-				a = median(r[k]); b = median(r[tk])
-				if (b > 0) xr = sprintf("%.2f", a / b)
-				a = median(cpu[k]); b = median(cpu[tk])
-				if (a != "-" && b != "-" && b > 0)
-					xc = sprintf("%.2f", a / b)
-				if (k in lo)
-					rg = sprintf("%.2f-%.2f", lo[k], hi[k])
-			}
-			rate = median(rt[k])
-			if (rate != "-") rate = sprintf("%d", rate)
-			cp = median(cpu[k])
-			if (cp != "-") cp = sprintf("%d", cp)
-			printf "%-12s %-11s %7.3f %9s %7s %7s %6s %s\n",
-			    p[1] == "v6front" ? tag : p[1], p[2], median(gb[k]),
-			    rate, cp, xr, xc, rg
-		}
-	}' "$DIR/rows"
+perl "$(dirname "$(realpath "$0")")/table.pl" tun "$DIR/raw.tsv"
